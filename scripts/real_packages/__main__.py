@@ -24,7 +24,7 @@ from real_packages.catalog import CATALOG, PackageSpec, find_spec
 from real_packages.deadlock import DeadlockCheck, check_deadlock
 from real_packages.report import render_markdown
 from real_packages.results import PackageResult
-from real_packages.rewriting import codemod_available, rewrite_tree
+from real_packages.rewriting import RewriteCrashed, codemod_available, rewrite_tree
 from real_packages.testrun import network_isolation, run_tests
 from real_packages.workspace import (
     HarnessError,
@@ -126,7 +126,12 @@ def _run_steps(
         return
 
     copy_tree(dirs.pristine, dirs.rewritten)
-    result.rewrite = rewrite_tree(dirs.rewritten, spec.source_dir)
+    try:
+        result.rewrite = rewrite_tree(
+            dirs.rewritten, spec.source_dir, dirs.logs / "lockless.log"
+        )
+    except RewriteCrashed as exc:
+        raise HarnessError(f"lockless crashed on {spec.pin}: {exc}") from exc
     install_copy(spec, dirs, dirs.rewritten)
     result.after = run_tests(spec, dirs, dirs.rewritten, isolation)
     result.deadlock_after = _deadlock(spec, dirs, dirs.rewritten)

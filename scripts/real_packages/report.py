@@ -71,7 +71,8 @@ def _package_section(entry: dict[str, Any]) -> str:
     lines += _tests_lines("after", entry["tests_after"])
     lines += _regression_lines(entry)
     lines += _deadlock_lines(entry)
-    lines += [f"- {note}" for note in entry["notes"]]
+    if entry["notes"]:
+        lines += [""] + [f"- {note}" for note in entry["notes"]]
     return "\n".join(lines) + "\n"
 
 
@@ -79,7 +80,11 @@ def _sites_lines(rewrite: dict[str, Any] | None) -> list[str]:
     if rewrite is None:
         return ["", "lockless was not run."]
     changed = len(rewrite["files_changed"])
-    lines = ["", f"{rewrite['files_scanned']} files scanned, {changed} changed."]
+    scanned = changed + rewrite["files_unchanged"]
+    lines = [
+        "",
+        f"lockless exit {rewrite['exit_code']}: {scanned} files, {changed} changed.",
+    ]
     if not rewrite["sites"] and not rewrite["errors"]:
         lines.append("No candidate sites found.")
     if rewrite["sites"]:

@@ -8,7 +8,7 @@ from typing import Any
 from .catalog import PackageSpec
 from .deadlock import DeadlockCheck
 from .rewriting import RewriteSummary
-from .testrun import TestRun, regressions
+from .testrun import SuiteRun, regressions
 
 
 @dataclass
@@ -18,8 +18,8 @@ class PackageResult:
     spec: PackageSpec
     lockless_commit: str
     network_isolated: bool
-    before: TestRun | None = None
-    after: TestRun | None = None
+    before: SuiteRun | None = None
+    after: SuiteRun | None = None
     rewrite: RewriteSummary | None = None
     deadlock_before: DeadlockCheck | None = None
     deadlock_after: DeadlockCheck | None = None
@@ -52,7 +52,7 @@ class PackageResult:
         }
 
 
-def _run_json(run: TestRun | None) -> dict[str, Any] | None:
+def _run_json(run: SuiteRun | None) -> dict[str, Any] | None:
     if run is None:
         return None
     not_passing = {

@@ -1,12 +1,17 @@
-"""Run lockless over a package's source folder and collect what it decided."""
+"""Run the lockless command over a package's source folder and read its report."""
 
 from __future__ import annotations
 
-import io
-import tokenize
+import importlib.util
+import json
+import subprocess
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+CLI_TIMEOUT = 900
+"""Seconds the lockless command may take over one package."""
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,12 @@ class SiteRecord:
 class RewriteSummary:
     """What lockless did to one package's source folder."""
 
-    files_scanned: int = 0
+    exit_code: int
     files_changed: list[str] = field(default_factory=list)
+    files_unchanged: int = 0
     sites: list[SiteRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    """``path: error: message`` for every file lockless could not handle."""
+    """``path:line: error: message`` for every file lockless could not handle."""
 
     def outcome_count(self, outcome: str) -> int:
         return sum(1 for site in self.sites if site.outcome == outcome)
@@ -43,48 +49,66 @@ class RewriteSummary:
         return data
 
 
-def rewrite_tree(tree: Path, source_dir: str) -> RewriteSummary:
-    """Rewrite every ``.py`` file under ``tree / source_dir`` in place."""
-    # Imported here so that the harness can run baselines before the
-    # codemod exists.
-    from lockless.codemod.transform import rewrite_source
+class RewriteCrashed(RuntimeError):
+    """The lockless command did not produce its JSON report."""
 
-    from lockless.codemod.sites import RewriteOptions
 
-    summary = RewriteSummary()
-    options = RewriteOptions()
-    for path in sorted((tree / source_dir).rglob("*.py")):
-        relative = path.relative_to(tree).as_posix()
-        summary.files_scanned += 1
-        raw = path.read_bytes()
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-        code = raw.decode(encoding)
-        try:
-            result = rewrite_source(code, path=relative, options=options)
-        except Exception as exc:  # noqa: BLE001 - every crash is a finding to report
-            summary.errors.append(f"{relative}: error: {type(exc).__name__}: {exc}")
-            continue
-        summary.sites.extend(_record(site) for site in result.sites)
-        if result.code != code:
-            path.write_bytes(result.code.encode(encoding))
-            summary.files_changed.append(relative)
+def rewrite_tree(tree: Path, source_dir: str, log: Path) -> RewriteSummary:
+    """Rewrite ``tree / source_dir`` in place with ``lockless --format json``."""
+    command = [sys.executable, "-m", "lockless", "--format", "json", source_dir]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RewriteCrashed(f"lockless took over {CLI_TIMEOUT}s") from exc
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(f"$ {' '.join(command)}\n{done.stderr}\n{done.stdout}")
+    try:
+        document = json.loads(done.stdout)
+    except json.JSONDecodeError as exc:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        message = f"lockless exited {done.returncode} without a report: {last}"
+        raise RewriteCrashed(message) from exc
+    return summary_from_report(document, done.returncode)
+
+
+def summary_from_report(document: dict[str, Any], exit_code: int) -> RewriteSummary:
+    """Read the ``lockless --format json`` document."""
+    summary = RewriteSummary(
+        exit_code=exit_code,
+        files_changed=list(document["changed_files"]),
+        files_unchanged=document["summary"]["unchanged_files"],
+    )
+    for site in document["sites"]:
+        summary.sites.append(
+            SiteRecord(
+                path=site["file"],
+                line=site["line"],
+                owner=site["owner"],
+                pattern=site["pattern"],
+                outcome=site["outcome"],
+                reason=site["reason"],
+            )
+        )
+    for error in document["errors"]:
+        where = (
+            error["file"]
+            if error["line"] is None
+            else f"{error['file']}:{error['line']}"
+        )
+        summary.errors.append(f"{where}: error: {error['message']}")
     return summary
 
 
-def _record(site: Any) -> SiteRecord:
-    return SiteRecord(
-        path=site.path,
-        line=site.line,
-        owner=site.owner,
-        pattern=site.pattern.value,
-        outcome=site.outcome.value,
-        reason=site.reason,
-    )
-
-
 def codemod_available() -> bool:
-    try:
-        import lockless.codemod.transform  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether both the command and the rewrite it drives are installed."""
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("lockless.cli", "lockless.codemod.transform")
+    )

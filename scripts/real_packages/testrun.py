@@ -19,7 +19,7 @@ OUTCOMES = ("passed", "failed", "skipped", "errors")
 
 
 @dataclass
-class TestRun:
+class SuiteRun:
     """Counts and per-test outcomes of one run of a package's tests."""
 
     exit_code: int | None
@@ -55,7 +55,7 @@ def network_isolation() -> list[str]:
 
 def run_tests(
     spec: PackageSpec, dirs: PackageDirs, tree: Path, isolation: list[str]
-) -> TestRun:
+) -> SuiteRun:
     """Run the package's pytest selection in ``tree`` and read its junit report."""
     report = dirs.logs / f"junit-{tree.name}.xml"
     report.unlink(missing_ok=True)
@@ -77,8 +77,8 @@ def run_tests(
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            return TestRun(exit_code=None, timed_out=True, summary="timed out")
-    run = TestRun(exit_code=done.returncode, summary=_closing_line(log))
+            return SuiteRun(exit_code=None, timed_out=True, summary="timed out")
+    run = SuiteRun(exit_code=done.returncode, summary=_closing_line(log))
     if report.is_file():
         run.outcomes = read_junit(report)
     return run
@@ -120,7 +120,7 @@ def _closing_line(log: Path) -> str:
     return lines[-1] if lines else ""
 
 
-def regressions(before: TestRun, after: TestRun) -> list[str]:
+def regressions(before: SuiteRun, after: SuiteRun) -> list[str]:
     """Tests that passed on the pristine copy and did not pass after the rewrite."""
     if after.timed_out and not before.timed_out:
         return ["<the whole test run timed out>"]
