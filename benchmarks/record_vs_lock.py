@@ -1,0 +1,218 @@
+"""Per-operation cost of the runtime against the lock it replaces.
+
+    python benchmarks/record_vs_lock.py [--ft PATH_TO_FREE_THREADED_PYTHON]
+
+Two groups, each compared with its own lock baseline:
+
+- one increment: ``with lock: n += 1`` against every backend's ``inc()``;
+- a two-field update: both fields under one lock (``LockedEventOwner``)
+  against ``record_event()`` on the ``Atomic*`` class the codemod writes
+  (``AtomicEventOwner``), once per backend.
+
+The current interpreter runs 1 and 4 threads. With ``--ft`` the script runs
+itself again under that free-threaded interpreter with ``PYTHON_GIL=0`` at 1,
+2 and 4 threads. Every run checks the final totals, so a fast but lossy
+result shows up as ``LOST``. Prints one markdown table, ratios to the lock
+of the same group, build and thread count, then the plan's targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from runtime_backends import (
+    AtomicEventOwner,
+    LockedCounter,
+    LockedEventOwner,
+    Operation,
+    backend_names,
+    calls_for,
+    default_backend_name,
+    interpreter_label,
+    rerun_free_threaded,
+    run_threads,
+)
+
+from lockless import AtomicCounter
+
+REPEATS = 3
+SECONDS_PER_RUN = 0.2
+
+# A case builds a fresh subject and returns (operation, read_total, per_call),
+# where read_total() must equal calls * per_call after the run.
+Subject = tuple[Operation, Callable[[], int], int]
+
+
+@dataclass
+class Case:
+    group: str
+    label: str
+    make: Callable[[], Subject]
+    baseline: bool = False
+
+
+@dataclass
+class Row:
+    build: str
+    threads: int
+    group: str
+    label: str
+    ns: float
+    exact: bool
+    baseline: bool
+
+
+def locked_counter() -> Subject:
+    counter = LockedCounter()
+    return counter.inc, counter.load, 1
+
+
+def atomic_counter(backend: str) -> Callable[[], Subject]:
+    def make() -> Subject:
+        counter = AtomicCounter(backend=backend)
+        return counter.inc, counter.load, 1
+
+    return make
+
+
+def locked_record() -> Subject:
+    owner = LockedEventOwner()
+
+    def total() -> int:
+        stats = owner.snapshot()
+        return stats.events + stats.units
+
+    return owner.on_event, total, 4
+
+
+def atomic_record(backend: str) -> Callable[[], Subject]:
+    def make() -> Subject:
+        owner = AtomicEventOwner(backend)
+
+        def total() -> int:
+            stats = owner.snapshot()
+            return stats.events + stats.units
+
+        return owner.on_event, total, 4
+
+    return make
+
+
+def build_cases() -> list[Case]:
+    default = default_backend_name()
+    cases = [Case("one increment", "`with lock: n += 1`", locked_counter, True)]
+    for name in backend_names():
+        mark = " (default)" if name == default else ""
+        cases.append(
+            Case("one increment", f"{name}{mark} `inc()`", atomic_counter(name))
+        )
+    cases.append(Case("two fields", "both fields under one lock", locked_record, True))
+    for name in backend_names():
+        mark = " (default)" if name == default else ""
+        label = f"{name}{mark} `record_event()`"
+        cases.append(Case("two fields", label, atomic_record(name)))
+    return cases
+
+
+def measure(case: Case, threads: int, build: str) -> Row:
+    operation, _, _ = case.make()
+    calls = calls_for(operation, SECONDS_PER_RUN)
+    samples, exact = [], True
+    for _ in range(REPEATS):
+        operation, read_total, per_call = case.make()
+        seconds = run_threads(operation, threads, calls)
+        samples.append(seconds / (threads * calls) * 1e9)
+        exact = exact and read_total() == threads * calls * per_call
+    ns = statistics.median(samples)
+    return Row(build, threads, case.group, case.label, ns, exact, case.baseline)
+
+
+def run_here(thread_counts: list[int]) -> list[Row]:
+    build = interpreter_label()
+    return [
+        measure(case, threads, build)
+        for threads in thread_counts
+        for case in build_cases()
+    ]
+
+
+def run_free_threaded(python: str) -> list[Row]:
+    script = str(Path(__file__).resolve())
+    found = rerun_free_threaded(python, script, "--threads", "1,2,4")
+    return [Row(**fields) for fields in found]
+
+
+def format_table(rows: list[Row]) -> str:
+    columns = sorted({(row.build, row.threads) for row in rows}, key=lambda c: c)
+    baselines = {(r.build, r.threads, r.group): r.ns for r in rows if r.baseline}
+    cells = {(r.group, r.label, r.build, r.threads): r for r in rows}
+    labels = list(dict.fromkeys((r.group, r.label) for r in rows))
+
+    head = [f"{build}, {threads}T" for build, threads in columns]
+    lines = ["| group | case | " + " | ".join(head) + " |"]
+    lines.append("|---|---|" + "---:|" * len(columns))
+    for group, label in labels:
+        out = []
+        for build, threads in columns:
+            row = cells.get((group, label, build, threads))
+            if row is None:
+                out.append("-")
+                continue
+            ratio = row.ns / baselines[(build, threads, group)]
+            flag = "" if row.exact else " LOST"
+            out.append(f"{row.ns:.0f} ns ({ratio:.2f}x){flag}")
+        lines.append(f"| {group} | {label} | " + " | ".join(out) + " |")
+    return "\n".join(lines)
+
+
+def format_targets(rows: list[Row]) -> str:
+    """The plan: default backend <= 0.5x the lock (GIL), <= 0.3x at 2T (no GIL)."""
+    lines = []
+    for row in rows:
+        if row.group != "one increment" or "(default)" not in row.label:
+            continue
+        free = "free-threaded" in row.build
+        if free and row.threads != 2:
+            continue
+        limit = 0.3 if free else 0.5
+        ratio = row.ns / next(
+            r.ns
+            for r in rows
+            if r.baseline
+            and (r.build, r.threads, r.group) == (row.build, row.threads, row.group)
+        )
+        verdict = "met" if ratio <= limit else f"MISSED by {ratio / limit:.1f}x"
+        lines.append(
+            f"- {row.build}, {row.threads}T: {row.label} at {ratio:.2f}x the lock, "
+            f"target <= {limit}x: {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ft", metavar="PATH", help="a free-threaded python to add")
+    parser.add_argument("--threads", default="1,4", help="thread counts, e.g. 1,4")
+    parser.add_argument("--json", action="store_true", help="print rows as JSON")
+    args = parser.parse_args()
+
+    rows = run_here([int(n) for n in args.threads.split(",")])
+    if args.json:
+        print(json.dumps([asdict(row) for row in rows]))
+        return 0
+    if args.ft:
+        rows += run_free_threaded(args.ft)
+    print(f"ns per operation, median of {REPEATS}; (ratio to the lock of the group)\n")
+    print(format_table(rows))
+    print("\nTargets:\n" + format_targets(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
