@@ -178,6 +178,9 @@ def rewrite_file(
         return FileReport(
             path, FileStatus.ERROR, error=str(error), error_line=error.line
         )
+    except Exception as error:  # noqa: BLE001 - a bug on one file must not end the run
+        message = f"internal error, please report: {type(error).__name__}: {error}"
+        return FileReport(path, FileStatus.ERROR, error=message)
 
     diff = _unified_diff(path, source.text, result.code) if mode is Mode.DIFF else None
     if mode is Mode.WRITE and new_data != data:
