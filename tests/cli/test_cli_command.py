@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -207,3 +208,99 @@ class TestSarif:
         schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.Draft4Validator(schema).validate(log)
+
+
+class TestOptionsReachTheRewrite:
+    """--runtime-module, --unsafe and --config end up in the rewrite options."""
+
+    def _capture(self, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+        seen: list[object] = []
+
+        def recording(code, *, path, options):  # type: ignore[no-untyped-def]
+            seen.append(options)
+            return cli_fakes.rewrite_source(code, path=path, options=options)
+
+        monkeypatch.setattr(runner, "_load_transform", lambda: recording)
+        return seen
+
+    def test_runtime_module_option(
+        self, tree: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        seen = self._capture(monkeypatch)
+
+        cli.main(["--check", "--runtime-module", "app.vendored.atomics", "src"])
+
+        assert {o.runtime_module for o in seen} == {"app.vendored.atomics"}  # type: ignore[attr-defined]
+
+    def test_explicit_config_file(
+        self, tree: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        seen = self._capture(monkeypatch)
+        config = tree.parent / "lockless.toml"
+        config.write_text('[tool.lockless]\nruntime-module = "shared.atomics"\n')
+
+        cli.main(["--check", "--config", str(config), "src"])
+
+        assert {o.runtime_module for o in seen} == {"shared.atomics"}  # type: ignore[attr-defined]
+
+    def test_bad_runtime_module(self, tree: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+        code = cli.main(["--runtime-module", "not-a-module", "src"])
+
+        assert code == 2
+        assert (
+            "'runtime-module' must be a dotted module name" in capsys.readouterr().err
+        )
+
+
+class TestProgress:
+    """A counter on an interactive stderr for long runs, nothing otherwise."""
+
+    class _Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def test_shown_on_a_terminal(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("CI", raising=False)
+        stream = self._Terminal()
+
+        progress = cli._Progress.for_run(cli.PROGRESS_MIN_FILES, stream)
+        progress(1, cli.PROGRESS_MIN_FILES)
+        progress(cli.PROGRESS_MIN_FILES, cli.PROGRESS_MIN_FILES)
+        progress.finish()
+
+        shown = stream.getvalue()
+        assert f"\rlockless: 1/{cli.PROGRESS_MIN_FILES} files" in shown
+        assert shown.endswith(
+            f"{cli.PROGRESS_MIN_FILES}/{cli.PROGRESS_MIN_FILES} files\r\x1b[K"
+        )
+
+    @pytest.mark.parametrize(
+        ("files", "stream_type"),
+        [(10_000, io.StringIO), (cli.PROGRESS_MIN_FILES - 1, _Terminal)],
+    )
+    def test_silent_otherwise(self, files: int, stream_type: type[io.StringIO]) -> None:
+        stream = stream_type()
+
+        progress = cli._Progress.for_run(files, stream)
+        progress(files, files)
+        progress.finish()
+
+        assert stream.getvalue() == ""
+
+
+class TestPreCommitHook:
+    """The published hook runs the check mode of this command."""
+
+    def test_hook_entry_parses_as_a_check(self) -> None:
+        hooks = Path(__file__).parents[2] / ".pre-commit-hooks.yaml"
+        entries = [
+            line.split(":", 1)[1].strip()
+            for line in hooks.read_text().splitlines()
+            if line.strip().startswith("entry:")
+        ]
+
+        assert len(entries) == 1
+        program, *options = entries[0].split()
+        arguments = cli.build_parser().parse_args([*options, "staged.py"])
+        assert program == "lockless"
+        assert arguments.check and not arguments.diff
