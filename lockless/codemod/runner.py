@@ -9,6 +9,7 @@ never stops the run.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import enum
 import os
@@ -129,6 +130,9 @@ def _rewrite_all(
             yield rewrite_file(path, options, mode, transform)
         return
 
+    # Loaded before the workers start, so that forked workers share one import.
+    with contextlib.suppress(ImportError):
+        transform = transform or _load_transform()
     # Workers finish the file in hand when the run is stopped; cancel the rest.
     executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
     try:

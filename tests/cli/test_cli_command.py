@@ -304,3 +304,22 @@ class TestPreCommitHook:
         arguments = cli.build_parser().parse_args([*options, "staged.py"])
         assert program == "lockless"
         assert arguments.check and not arguments.diff
+
+
+class TestDiscoveryErrorsInTheRun:
+    """Paths discovery cannot scan are errors of the run, which still finishes."""
+
+    def test_symlinks_out_and_around(self, tree: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+        outside = tree.parent / "outside.py"
+        outside.write_bytes(LOCKED)
+        (tree / "e_link.py").symlink_to(outside)
+        (tree / "f_loop.py").symlink_to(tree / "f_loop.py")
+
+        code = cli.main(["src"])
+
+        err = capsys.readouterr().err
+        assert code == 2
+        assert f"src/e_link.py: error: symlink points outside src: {outside}" in err
+        assert "src/f_loop.py: error: symlink loop" in err
+        assert outside.read_bytes() == LOCKED
+        assert (tree / "a_rewrite.py").read_bytes() != LOCKED
