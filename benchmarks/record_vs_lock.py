@@ -24,16 +24,18 @@ import statistics
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Union
 
 from runtime_backends import (
     AtomicEventOwner,
     LockedCounter,
     LockedEventOwner,
     Operation,
+    PerThread,
     backend_names,
     calls_for,
     default_backend_name,
+    has_own_handle,
     interpreter_label,
     rerun_free_threaded,
     run_threads,
@@ -46,7 +48,7 @@ SECONDS_PER_RUN = 0.2
 
 # A case builds a fresh subject and returns (operation, read_total, per_call),
 # where read_total() must equal calls * per_call after the run.
-Subject = tuple[Operation, Callable[[], int], int]
+Subject = tuple[Union[Operation, PerThread], Callable[[], int], int]
 
 
 @dataclass
@@ -77,6 +79,14 @@ def atomic_counter(backend: str) -> Callable[[], Subject]:
     def make() -> Subject:
         counter = AtomicCounter(backend=backend)
         return counter.inc, counter.load, 1
+
+    return make
+
+
+def counter_handle(backend: str) -> Callable[[], Subject]:
+    def make() -> Subject:
+        counter = AtomicCounter(backend=backend)
+        return PerThread(lambda: counter.handle().inc), counter.load, 1
 
     return make
 
@@ -112,6 +122,9 @@ def build_cases() -> list[Case]:
         cases.append(
             Case("one increment", f"{name}{mark} `inc()`", atomic_counter(name))
         )
+        if has_own_handle(name):
+            label = f"{name}{mark} `handle().inc()`, a handle per thread"
+            cases.append(Case("one increment", label, counter_handle(name)))
     cases.append(Case("two fields", "both fields under one lock", locked_record, True))
     for name in backend_names():
         mark = " (default)" if name == default else ""

@@ -5,8 +5,9 @@ stats dataclass updated under one ``threading.Lock``. ``AtomicEventStats`` is
 the code after it, written the way the codemod writes an ``Atomic*`` class:
 one runtime counter per field and a small ``record_*`` method.
 
-Run on its own, this module prints the single-thread cost of each operation
-of each backend available here:
+Set ``LOCKLESS_BENCH_BACKENDS=cereggii,sharded`` to measure only some
+backends (the free-threaded rerun inherits it). Run on its own, this module
+prints the single-thread cost of each operation of each backend:
 
     python benchmarks/runtime_backends.py
 """
@@ -26,7 +27,7 @@ from typing import Any, Callable
 
 from lockless import AtomicCounter, available_backends
 
-Operation = Callable[[], None]
+Operation = Callable[[], object]
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -61,21 +62,32 @@ def default_backend_name() -> str:
 
 
 def backend_names() -> tuple[str, ...]:
-    return tuple(available_backends())
+    """Available backends, or those of them in ``LOCKLESS_BENCH_BACKENDS``."""
+    wanted = os.environ.get("LOCKLESS_BENCH_BACKENDS", "").replace(",", " ").split()
+    return tuple(n for n in available_backends() if not wanted or n in wanted)
 
 
-def run_threads(operation: Operation, threads: int, calls: int) -> float:
+@dataclass(frozen=True)
+class PerThread:
+    """An operation each thread builds for itself, e.g. from ``counter.handle()``."""
+
+    make: Callable[[], Operation]
+
+
+def run_threads(operation: Operation | PerThread, threads: int, calls: int) -> float:
     """Call ``operation`` ``calls`` times on each of ``threads`` threads.
 
     The threads start together at a barrier; returns the wall seconds from
-    the release to the last join.
+    the release to the last join. A ``PerThread`` is built in each thread
+    before the barrier.
     """
     start = threading.Barrier(threads + 1)
 
     def worker() -> None:
+        call = operation.make() if isinstance(operation, PerThread) else operation
         start.wait()
         for _ in range(calls):
-            operation()
+            call()
 
     pool = [threading.Thread(target=worker) for _ in range(threads)]
     for thread in pool:
@@ -87,7 +99,7 @@ def run_threads(operation: Operation, threads: int, calls: int) -> float:
     return time.perf_counter() - began
 
 
-def calls_for(operation: Operation, seconds: float) -> int:
+def calls_for(operation: Operation | PerThread, seconds: float) -> int:
     """How many single-thread calls of ``operation`` take about ``seconds``."""
     trial = 20_000
     elapsed = run_threads(operation, 1, trial)
@@ -170,6 +182,12 @@ class AtomicEventOwner:
 
     def snapshot(self) -> EventStats:
         return self._stats.snapshot()
+
+
+def has_own_handle(backend: str) -> bool:
+    """Whether ``handle()`` of this backend differs from ``inc()`` on the counter."""
+    counter_type = type(AtomicCounter(backend=backend))
+    return counter_type.handle is not AtomicCounter.handle
 
 
 def operations_of(counter: AtomicCounter) -> dict[str, Operation]:
