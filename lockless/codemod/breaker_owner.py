@@ -1,0 +1,319 @@
+"""Finds the parts of a circuit-breaker owner: its lock, metrics, state and clock.
+
+``find_parts`` looks at one class that holds a lock and stores breaker states;
+it names the attributes the rule rewrites and checks the conditions that
+refuse a breaker before any statement is rewritten: the user's function runs
+under the lock, or the counters live in an object the caller hands in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import CodeRange
+
+from lockless.codemod.breaker_body import guarded_call
+from lockless.codemod.breaker_reads import Attributes, is_self_attribute, metric_field
+from lockless.codemod.breaker_shape import (
+    Clock,
+    ShapeError,
+    StateSpelling,
+    clock_of,
+    state_of,
+)
+from lockless.codemod.locks import ClassLocks, LockAttribute
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The pieces of one breaker owner that the rewrite replaces."""
+
+    names: Attributes
+    lock: LockAttribute
+    metrics_class: cst.ClassDef
+    spelling: StateSpelling
+    clock: Clock | None
+    transitions: frozenset[str]
+    """Methods that store a state."""
+
+
+def methods(owner: cst.ClassDef) -> Iterator[cst.FunctionDef]:
+    """The methods defined directly in the class body."""
+    for statement in owner.body.body:
+        if isinstance(statement, cst.FunctionDef):
+            yield statement
+
+
+def state_stores(
+    node: cst.CSTNode, enums: Mapping[str, Mapping[str, str]]
+) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """``(target, value)`` of every store of a breaker state constant under ``node``."""
+    found: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+    for small in _all(node, (cst.Assign, cst.AnnAssign)):
+        targets, value = _targets_and_value(small)
+        if value is None:
+            continue
+        values = _elements(value)
+        for target in targets:
+            for index, part in enumerate(_elements(target)):
+                part_value = values[index] if len(values) > index else value
+                if _is_state_name(part) and state_of(part_value, enums):
+                    found.append((part, part_value))
+    return found
+
+
+def find_parts(
+    locks: ClassLocks,
+    module: cst.Module,
+    enums: Mapping[str, Mapping[str, str]],
+    positions: Mapping[cst.CSTNode, CodeRange],
+) -> Parts:
+    """The breaker's parts, or ``ShapeError`` saying why it cannot be rewritten."""
+    owner = locks.class_def
+    lock = _the_lock(locks, positions)
+    _refuse_guarded_calls(owner, lock.name, positions)
+    stores = state_stores(owner, enums)
+    state = _state_attribute(stores, owner, positions)
+    metrics = _metrics_attribute(owner, positions)
+    init = _constructor(owner, positions)
+    metrics_class = _metrics_class(init, metrics, module, positions)
+    clock_name, clock = _clock(owner, positions)
+    names = Attributes(lock.name, metrics, state, clock_name)
+    spelling = _spelling(owner, names, enums, positions)
+    transitions = frozenset(
+        m.name.value
+        for m in methods(owner)
+        if m.name.value != "__init__" and state_stores(m, enums)
+    )
+    return Parts(names, lock, metrics_class, spelling, clock, transitions)
+
+
+def _the_lock(
+    locks: ClassLocks, positions: Mapping[cst.CSTNode, CodeRange]
+) -> LockAttribute:
+    owner = locks.class_def
+    entered = {
+        item.item.attr.value
+        for with_node in _all(owner, (cst.With,))
+        for item in with_node.items
+        if isinstance(item.item, cst.Attribute)
+        and isinstance(item.item.value, cst.Name)
+        and item.item.value.value == "self"
+    }
+    used = [lock for name, lock in locks.locks.items() if name in entered]
+    line = positions[owner].start.line
+    if len(used) != 1:
+        raise ShapeError(line, f"{len(used)} locks guard the breaker; expected one")
+    lock = used[0]
+    if lock.supplied_by_caller:
+        raise ShapeError(lock.line, _CALLER_LOCK)
+    if lock.on_class or lock.kind == "asyncio.Lock":
+        raise ShapeError(lock.line, f"the breaker's lock is a {lock.kind} {_SHARED}")
+    return lock
+
+
+def _refuse_guarded_calls(
+    owner: cst.ClassDef, lock: str, positions: Mapping[cst.CSTNode, CodeRange]
+) -> None:
+    """The user's function called with the lock held refuses the whole breaker."""
+    for method in methods(owner):
+        params = method.params
+        callables = {
+            p.name.value
+            for p in [*params.params, *params.kwonly_params, *params.posonly_params]
+        }
+        for with_node in _all(method, (cst.With,)):
+            if not any(is_self_attribute(i.item, lock) for i in with_node.items):
+                continue
+            for call in _all(with_node.body, (cst.Call,)):
+                assert isinstance(call, cst.Call)
+                func = call.func
+                if isinstance(func, cst.Name) and func.value in callables:
+                    code = cst.Module([]).code_for_node(call)
+                    raise ShapeError(positions[call].start.line, guarded_call(code))
+
+
+def _state_attribute(
+    stores: list[tuple[cst.BaseExpression, cst.BaseExpression]],
+    owner: cst.ClassDef,
+    positions: Mapping[cst.CSTNode, CodeRange],
+) -> str:
+    names = set()
+    for target, _ in stores:
+        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+            raise ShapeError(positions[target].start.line, _ELSEWHERE)
+        if target.value.value != "self":
+            holder = target.value.value
+            raise ShapeError(positions[target].start.line, f"{_ELSEWHERE} ({holder})")
+        names.add(target.attr.value)
+    if len(names) != 1:
+        listed = ", ".join(sorted(names))
+        raise ShapeError(positions[owner].start.line, f"several state fields: {listed}")
+    return names.pop()
+
+
+def _metrics_attribute(
+    owner: cst.ClassDef, positions: Mapping[cst.CSTNode, CodeRange]
+) -> str:
+    holders = set()
+    for node in _all(owner, (cst.AugAssign,)):
+        assert isinstance(node, cst.AugAssign)
+        target = node.target
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Attribute):
+            if metric_field(target, target.value.attr.value):
+                holders.add(target.value.attr.value)
+    if len(holders) != 1:
+        line = positions[owner].start.line
+        raise ShapeError(line, _NO_METRICS if not holders else _SEVERAL_METRICS)
+    return holders.pop()
+
+
+def _constructor(
+    owner: cst.ClassDef, positions: Mapping[cst.CSTNode, CodeRange]
+) -> cst.FunctionDef:
+    for method in methods(owner):
+        if method.name.value == "__init__":
+            return method
+    raise ShapeError(positions[owner].start.line, "the breaker has no __init__")
+
+
+def _metrics_class(
+    init: cst.FunctionDef,
+    metrics: str,
+    module: cst.Module,
+    positions: Mapping[cst.CSTNode, CodeRange],
+) -> cst.ClassDef:
+    for small in _all(init, (cst.Assign, cst.AnnAssign)):
+        targets, value = _targets_and_value(small)
+        if not any(is_self_attribute(t, metrics) for t in targets):
+            continue
+        line = positions[small].start.line
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+            if not value.args:
+                return _module_dataclass(module, value.func.value, line)
+        where = f"self.{metrics}"
+        raise ShapeError(line, f"{_ELSEWHERE}: {where} is not created here")
+    raise ShapeError(positions[init].start.line, f"__init__ never sets self.{metrics}")
+
+
+def _module_dataclass(module: cst.Module, name: str, line: int) -> cst.ClassDef:
+    for statement in module.body:
+        if isinstance(statement, cst.ClassDef) and statement.name.value == name:
+            decorators = [
+                cst.Module([]).code_for_node(d.decorator) for d in statement.decorators
+            ]
+            if any(d.split("(")[0].endswith("dataclass") for d in decorators):
+                return statement
+    raise ShapeError(line, f"{name} is not a dataclass defined in this module")
+
+
+def _clock(
+    owner: cst.ClassDef, positions: Mapping[cst.CSTNode, CodeRange]
+) -> tuple[str | None, Clock | None]:
+    found: dict[str, Clock] = {}
+    for small in _all(owner, (cst.Assign,)):
+        targets, value = _targets_and_value(small)
+        clock = clock_of(value) if value is not None else None
+        for target in targets:
+            if clock is not None and isinstance(target, cst.Attribute):
+                if isinstance(target.value, cst.Name) and target.value.value == "self":
+                    previous = found.setdefault(target.attr.value, clock)
+                    if previous != clock:
+                        line = positions[small].start.line
+                        raise ShapeError(line, "the opened-at time is read two ways")
+    if len(found) > 1:
+        listed = ", ".join(sorted(found))
+        raise ShapeError(positions[owner].start.line, f"several opened-at fields: {listed}")
+    if not found:
+        return None, None
+    return next(iter(found.items()))
+
+
+def _spelling(
+    owner: cst.ClassDef,
+    names: Attributes,
+    enums: Mapping[str, Mapping[str, str]],
+    positions: Mapping[cst.CSTNode, CodeRange],
+) -> StateSpelling:
+    """How the states are written, from every store and comparison of the state."""
+    values: dict[str, str] = {}
+    annotations = set()
+    candidates = [v for _, v in state_stores(owner, enums)]
+    for comparison in _all(owner, (cst.Comparison,)):
+        assert isinstance(comparison, cst.Comparison)
+        sides = [comparison.left, *(c.comparator for c in comparison.comparisons)]
+        if any(is_self_attribute(side, names.state) for side in sides):
+            candidates.extend(sides)
+    for candidate in candidates:
+        found = state_of(candidate, enums)
+        if found is None:
+            continue
+        word, annotation, code = found
+        if values.setdefault(word, code) != code:
+            line = positions[candidate].start.line
+            raise ShapeError(line, f"a state is spelled two ways: {values[word]}, {code}")
+        annotations.add(annotation)
+    if len(annotations) != 1:
+        raise ShapeError(positions[owner].start.line, _MIXED_SPELLING)
+    annotation = annotations.pop()
+    for word, default in (("CLOSED", "closed"), ("OPEN", "open"), ("HALF_OPEN", "half_open")):
+        if word not in values:
+            if annotation != "str":
+                line = positions[owner].start.line
+                raise ShapeError(line, f"{annotation} has no member for {default}")
+            values[word] = f'"{default}"'
+    return StateSpelling(annotation, values)
+
+
+def _all(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> list[cst.CSTNode]:
+    collector = _Collector(kinds)
+    node.visit(collector)
+    return collector.found
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, kinds: tuple[type[cst.CSTNode], ...]) -> None:
+        super().__init__()
+        self.kinds = kinds
+        self.found: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, self.kinds):
+            self.found.append(node)
+        return True
+
+
+def _targets_and_value(
+    small: cst.CSTNode,
+) -> tuple[list[cst.BaseExpression], cst.BaseExpression | None]:
+    if isinstance(small, cst.Assign):
+        return [t.target for t in small.targets], small.value
+    if isinstance(small, cst.AnnAssign):
+        return [small.target], small.value
+    return [], None
+
+
+def _elements(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [e.value for e in node.elements]
+    return [node]
+
+
+def _is_state_name(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and "state" in node.attr.value.lower()
+
+
+_CALLER_LOCK = "the lock comes from the caller, who may hold it around other code"
+_SHARED = "shared beyond one breaker; only a per-instance threading lock can go"
+_ELSEWHERE = (
+    "the breaker's state and counters live in another object that other code "
+    "can change, so removing this lock would not make them safe"
+)
+_NO_METRICS = (
+    "no metrics object: a breaker that keeps its counters as its own attributes "
+    "is not rewritten yet"
+)
+_SEVERAL_METRICS = "counters are spread over more than one metrics object"
+_MIXED_SPELLING = "states are written both as strings and as enum members"
