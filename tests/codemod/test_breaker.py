@@ -1,0 +1,171 @@
+"""Golden cases of the circuit-breaker rule, one folder each in fixtures/breaker/.
+
+Each folder holds ``input.py``, ``output.py`` (what ``--unsafe`` makes of it;
+equal to the input when the breaker is refused), ``report.txt`` (the
+``Site.describe()`` lines of that run) and, for rewrites, ``workload.py``.
+
+After an intended change, regenerate the expected files and review the diff:
+
+    .venv/bin/python tests/codemod/test_breaker.py --regenerate
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import libcst as cst
+import pytest
+
+from lockless.codemod.breaker import rewrite_breakers
+from lockless.codemod.sites import Outcome, Pattern, RewriteOptions, Site
+
+CASES = Path(__file__).resolve().parents[2] / "fixtures" / "breaker"
+CASE_NAMES = sorted(
+    p.name
+    for p in CASES.iterdir()
+    if (p / "output.py").exists() and not p.name.startswith("xfail_")
+)
+WORKLOAD_CASES = [n for n in CASE_NAMES if (CASES / n / "workload.py").exists()]
+
+
+def run_rule(code: str, *, unsafe: bool = True) -> tuple[str, list[Site]]:
+    """The breaker rule on ``code`` as the file ``input.py``."""
+    module, sites, _ = rewrite_breakers(
+        cst.parse_module(code), path="input.py", options=RewriteOptions(unsafe=unsafe)
+    )
+    return module.code, sites
+
+
+def read(case: str, name: str) -> str:
+    return (CASES / case / name).read_text()
+
+
+def load(path: Path, name: str) -> ModuleType:
+    """Import the file at ``path`` as a fresh module called ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def regenerate() -> None:
+    """Rewrite every case's output.py and report.txt from its input.py."""
+    for case in sorted(p for p in CASES.iterdir() if (p / "input.py").exists()):
+        if case.name.startswith("xfail_"):
+            continue
+        code, sites = run_rule((case / "input.py").read_text())
+        (case / "output.py").write_text(code)
+        (case / "report.txt").write_text("".join(s.describe() + "\n" for s in sites))
+        print(f"regenerated {case.name}")
+
+
+class TestGolden:
+    """The --unsafe output and report of each case are exactly the expected files."""
+
+    @pytest.mark.parametrize("case", CASE_NAMES)
+    def test_output(self, case: str) -> None:
+        expected = read(case, "output.py")
+
+        actual, _ = run_rule(read(case, "input.py"))
+
+        if actual != expected:
+            diff = difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                f"{case}/output.py",
+                "rewritten",
+            )
+            pytest.fail("".join(diff))
+
+    @pytest.mark.parametrize("case", CASE_NAMES)
+    def test_report(self, case: str) -> None:
+        _, sites = run_rule(read(case, "input.py"))
+
+        assert [s.describe() for s in sites] == read(case, "report.txt").splitlines()
+        assert all(s.pattern is Pattern.BREAKER for s in sites)
+
+    @pytest.mark.parametrize("case", CASE_NAMES)
+    def test_output_compiles(self, case: str) -> None:
+        compile(read(case, "output.py"), f"{case}/output.py", "exec")
+
+    @pytest.mark.parametrize("case", CASE_NAMES)
+    def test_second_run_changes_nothing(self, case: str) -> None:
+        once = read(case, "output.py")
+
+        twice, _ = run_rule(once)
+
+        assert twice == once
+
+
+class TestWithoutUnsafe:
+    """Without --unsafe no breaker changes, and a rewritable one says so."""
+
+    @pytest.mark.parametrize("case", CASE_NAMES)
+    def test_input_left_byte_identical(self, case: str) -> None:
+        code = read(case, "input.py")
+
+        actual, sites = run_rule(code, unsafe=False)
+
+        assert actual == code
+        assert sites, "every case has a breaker"
+
+    @pytest.mark.parametrize("case", CASE_NAMES)
+    def test_outcome_matches_the_unsafe_run(self, case: str) -> None:
+        code = read(case, "input.py")
+
+        _, safe_sites = run_rule(code, unsafe=False)
+        _, unsafe_sites = run_rule(code, unsafe=True)
+
+        assert [s.outcome for s in safe_sites] == [s.outcome for s in unsafe_sites]
+        for site in safe_sites:
+            if site.outcome is Outcome.UNSAFE:
+                assert "--unsafe enables" in site.reason
+            else:
+                assert site in unsafe_sites
+
+    @pytest.mark.parametrize("case", CASE_NAMES)
+    def test_refused_output_is_the_input(self, case: str) -> None:
+        _, sites = run_rule(read(case, "input.py"))
+
+        if all(s.outcome is Outcome.REFUSED for s in sites):
+            assert read(case, "output.py") == read(case, "input.py")
+        else:
+            assert read(case, "output.py") != read(case, "input.py")
+
+
+class TestWorkloads:
+    """The original and the rewrite end with the same metrics.
+
+    Each workload runs 4 threads, but in phases separated by joins, and in any
+    one phase every thread makes the same kind of call (all successes, all
+    failures, all probes). That is the fair comparison: the rewrite changes
+    when a threshold decision is made relative to other threads' updates, so
+    a workload whose decisions race could end differently even between two
+    runs of the original. With the races kept out of the decisions, any
+    difference is a real change of behaviour.
+    """
+
+    @pytest.mark.parametrize("case", WORKLOAD_CASES)
+    def test_same_results(self, case: str) -> None:
+        workload = load(CASES / case / "workload.py", f"breaker_{case}_workload")
+        original = load(CASES / case / "input.py", f"breaker_{case}_input")
+        rewritten = load(CASES / case / "output.py", f"breaker_{case}_output")
+
+        expected = workload.run(original)
+        actual = workload.run(rewritten)
+
+        assert actual == expected
+        assert "threading" not in vars(rewritten)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--regenerate"]:
+        regenerate()
+    else:
+        sys.exit(f"usage: {sys.argv[0]} --regenerate")
