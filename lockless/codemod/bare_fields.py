@@ -1,0 +1,203 @@
+"""Edits for counters kept as bare attributes of the owner (``self._hits += 1``).
+
+Each field becomes a runtime atomic created where the field was initialised;
+each lock block is unwrapped and its updates become ``inc()``, ``add(n)``,
+``store(v)`` or ``add_and_get(n)``; every other read becomes ``load()``. A
+public field keeps reading as a number through a property of its name, backed
+by a private atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from lockless.codemod.analysis import Group, ModuleFacts
+from lockless.codemod.blocks import (
+    Conditional,
+    Operation,
+    Refusal,
+    ReturnField,
+    Update,
+)
+from lockless.codemod.fields import FieldTypeError, choose_atomic, updates_of
+from lockless.codemod.plan import AtomicField, EditPlan
+from lockless.codemod.references import FieldKey, code_of, field_text
+
+_SIMPLE_AMOUNTS = (cst.Name, cst.Integer, cst.Float, cst.Attribute, cst.Call)
+
+
+def plan_bare_fields(group: Group, facts: ModuleFacts, plan: EditPlan) -> list[Refusal]:
+    """Add the edits for ``group`` to ``plan``, or return why it cannot be done."""
+    edits = EditPlan()
+    refusals: list[Refusal] = []
+    operations = [op for result in group.results.values() for op in result.operations]
+    atomics: dict[FieldKey, AtomicField] = {}
+    for key in group.fields:
+        atomic = _create_field(group, key, operations, edits, refusals)
+        if atomic is not None:
+            atomics[key] = atomic
+    for result in group.results.values():
+        _rewrite_operations(result.operations, atomics, edits, refusals, facts)
+    if refusals:
+        return refusals
+    for statement in group.results:
+        edits.compound[statement] = None
+    for read in group.scan.reads:
+        if read.key in atomics:
+            edits.expressions.setdefault(read.node, f"self.{_storage(read.key)}.load()")
+    edits.small[group.lock.statement] = None
+    edits.removed_locks.add(group.lock.kind)
+    plan.merge(edits)
+    group.summary = _summary(group, atomics)
+    return []
+
+
+def _summary(group: Group, atomics: dict[FieldKey, AtomicField]) -> str:
+    moved = ", ".join(
+        f"{field_text(k)} is now an {a.atomic}" for k, a in atomics.items()
+    )
+    return f"{moved}; {group.lock_text} is removed"
+
+
+def _storage(key: FieldKey) -> str:
+    """A public field's atomic lives in ``_<name>``; a private one keeps its name."""
+    name = key[1]
+    return name if name.startswith("_") else f"_{name}"
+
+
+def _create_field(
+    group: Group,
+    key: FieldKey,
+    operations: Sequence[Operation],
+    edits: EditPlan,
+    refusals: list[Refusal],
+) -> AtomicField | None:
+    """Plan where the field's atomic is created; ``None`` after a refusal."""
+    text = field_text(key)
+    inits = [
+        w
+        for w in group.scan.writes
+        if w.key == key and w.method == "__init__" and not w.held
+    ]
+    default = group.scan.class_defaults.get(key[1])
+    init_method = group.scan.methods.get("__init__")
+    line = group.lock.line
+    statement: cst.BaseSmallStatement | None
+    if len(inits) == 1 and _single_target(inits[0].statement):
+        statement = inits[0].statement
+    elif not inits and default is not None and init_method is not None:
+        statement = default
+    else:
+        reason = f"{text} has no single plain initial assignment (line {line})"
+        refusals.append(Refusal(line, reason, f"init:{text}"))
+        return None
+    assert isinstance(statement, (cst.Assign, cst.AnnAssign))
+    annotation = (
+        code_of(statement.annotation.annotation)
+        if isinstance(statement, cst.AnnAssign)
+        else None
+    )
+    try:
+        atomic = choose_atomic(
+            key[1], statement.value, annotation, updates_of(key, operations)
+        )
+    except FieldTypeError as error:
+        line = _line_of_statement(group, statement)
+        refusals.append(Refusal(line, f"{text}: {error} (line {line})", f"type:{text}"))
+        return None
+    creation = f"self.{_storage(key)} = {atomic.atomic}({atomic.arguments})"
+    if statement is default:
+        assert init_method is not None
+        edits.small[statement] = None
+        edits.append_to_function.setdefault(init_method, []).append(creation)
+    else:
+        edits.small[statement] = creation
+    edits.runtime_names.add(atomic.atomic)
+    if not key[1].startswith("_"):
+        assert init_method is not None
+        edits.after_function.setdefault(init_method, []).append(
+            _property(key[1], atomic)
+        )
+    return atomic
+
+
+def _line_of_statement(group: Group, statement: cst.CSTNode) -> int:
+    for access in group.scan.writes:
+        if access.statement is statement:
+            return access.line
+    return group.lock.line
+
+
+def _single_target(statement: cst.BaseSmallStatement | None) -> bool:
+    if isinstance(statement, cst.AnnAssign):
+        return statement.value is not None
+    return isinstance(statement, cst.Assign) and len(statement.targets) == 1
+
+
+def _property(name: str, atomic: AtomicField) -> str:
+    return (
+        "@property\n"
+        f"def {name}(self) -> {atomic.value_type}:\n"
+        f'    """The current {name}, read from its {atomic.atomic}."""\n'
+        f"    return self._{name}.load()\n"
+    )
+
+
+def _rewrite_operations(
+    operations: Sequence[Operation],
+    atomics: dict[FieldKey, AtomicField],
+    edits: EditPlan,
+    refusals: list[Refusal],
+    facts: ModuleFacts,
+) -> None:
+    previous: Operation | None = None
+    for op in operations:
+        if isinstance(op, Update) and op.key in atomics:
+            edits.small[op.statement] = _update_code(op, atomics[op.key])
+        elif isinstance(op, Conditional):
+            _rewrite_operations([*op.body, *op.orelse], atomics, edits, refusals, facts)
+        elif isinstance(op, ReturnField) and _is_add(previous, op.key):
+            assert isinstance(previous, Update)
+            atomic = atomics.get(op.key)
+            if atomic is None or atomic.atomic != "AtomicCounter":
+                line = facts.line_of(op.statement)
+                refusals.append(
+                    Refusal(
+                        line,
+                        f"{field_text(op.key)} is returned after an update but is "
+                        f"not an integer counter (line {line})",
+                        "add-and-get",
+                    )
+                )
+                return
+            edits.small[previous.statement] = None
+            amount = _signed_amount(previous)
+            edits.small[op.statement] = (
+                f"return self.{_storage(op.key)}.add_and_get({amount})"
+            )
+        previous = op
+
+
+def _is_add(previous: Operation | None, key: FieldKey) -> bool:
+    return isinstance(previous, Update) and previous.key == key and not previous.store
+
+
+def _update_code(update: Update, atomic: AtomicField) -> str:
+    target = f"self.{_storage(update.key)}"
+    if update.store:
+        return f"{target}.store({code_of(update.value)})"
+    amount = code_of(update.value)
+    if amount == "1" and atomic.atomic == "AtomicCounter":
+        return f"{target}.dec()" if update.negate else f"{target}.inc()"
+    return f"{target}.add({_signed_amount(update)})"
+
+
+def _signed_amount(update: Update) -> str:
+    amount = code_of(update.value)
+    if not update.negate:
+        return amount
+    if isinstance(update.value, _SIMPLE_AMOUNTS):
+        return f"-{amount}"
+    return f"-({amount})"

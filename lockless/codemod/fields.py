@@ -1,0 +1,103 @@
+"""Which runtime atomic replaces a field, decided from its initial value and updates.
+
+An integer counter becomes ``AtomicCounter``, a float sum or gauge
+``AtomicFloat``, and a time that starts as ``None`` and is only ever stored
+becomes ``AtomicTimestamp`` (0 stands for ``None``, "never").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from lockless.codemod.blocks import Conditional, Operation, Update
+from lockless.codemod.plan import AtomicField
+from lockless.codemod.references import FieldKey, code_of
+
+FLOAT_CLOCKS = frozenset(
+    {"time.time", "time.monotonic", "time.perf_counter", "time.process_time"}
+)
+"""Calls whose float result a timestamp may hold."""
+
+
+class FieldTypeError(ValueError):
+    """The type of a field cannot be told from the source."""
+
+
+def updates_of(key: FieldKey, operations: Sequence[Operation]) -> list[Update]:
+    """Every update of ``key`` in ``operations``, inside conditionals too."""
+    found: list[Update] = []
+    for op in operations:
+        if isinstance(op, Update) and op.key == key:
+            found.append(op)
+        elif isinstance(op, Conditional):
+            found.extend(updates_of(key, [*op.body, *op.orelse]))
+    return found
+
+
+def choose_atomic(
+    name: str,
+    initial: cst.BaseExpression | None,
+    annotation: str | None,
+    updates: Sequence[Update],
+) -> AtomicField:
+    """The atomic for field ``name`` that starts as ``initial``.
+
+    Raises ``FieldTypeError`` with the reason when no atomic fits.
+    """
+    adds = [u for u in updates if not u.store]
+    starts_none = isinstance(initial, cst.Name) and initial.value == "None"
+    if starts_none or (initial is None and _is_time(annotation)):
+        if adds:
+            raise FieldTypeError(f"{name} uses None to mean nothing was recorded")
+        return _timestamp(name, annotation, updates)
+    if _is_float(initial, annotation):
+        return AtomicField(name, "AtomicFloat", _initial_code(initial, "0.0"), "float")
+    return AtomicField(name, "AtomicCounter", _initial_code(initial, "0"), "int")
+
+
+def _initial_code(initial: cst.BaseExpression | None, default: str) -> str:
+    return code_of(initial) if initial is not None else default
+
+
+def _is_float(initial: cst.BaseExpression | None, annotation: str | None) -> bool:
+    if annotation is not None:
+        return annotation == "float"
+    if isinstance(initial, cst.UnaryOperation):
+        initial = initial.expression
+    return isinstance(initial, cst.Float)
+
+
+def _is_time(annotation: str | None) -> bool:
+    return annotation is not None and (
+        "datetime" in annotation or "Optional[float]" in annotation
+    )
+
+
+def _timestamp(
+    name: str, annotation: str | None, updates: Sequence[Update]
+) -> AtomicField:
+    kinds: set[str] = set()
+    zones: set[str] = set()
+    for update in updates:
+        value = update.value
+        if not isinstance(value, cst.Call):
+            continue
+        func = code_of(value.func)
+        if func in FLOAT_CLOCKS:
+            kinds.add("float")
+        elif func.endswith("datetime.now") or func == "now":
+            kinds.add("datetime")
+            zones.update(code_of(arg.value) for arg in value.args)
+    if annotation is not None:
+        kinds.add("datetime" if "datetime" in annotation else "float")
+    if len(kinds) != 1 or len(zones) > 1:
+        raise FieldTypeError(
+            f"{name} starts as None, but lockless cannot tell whether it holds "
+            "seconds or a datetime"
+        )
+    if kinds == {"float"}:
+        return AtomicField(name, "AtomicTimestamp", "", "float")
+    arguments = '"datetime"' + (f", tz={zones.pop()}" if zones else "")
+    return AtomicField(name, "AtomicTimestamp", arguments, "datetime")

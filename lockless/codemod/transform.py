@@ -1,0 +1,321 @@
+"""The rewrite: lock-guarded statistics become lock-free atomics.
+
+``rewrite_source`` is the entry point: it runs the circuit-breaker rule when
+it is installed, then ``AtomicStatsCommand``, checks that the result parses,
+compiles and is stable under a second run, and returns the new text with one
+``Site`` per candidate. ``AtomicStatsCommand`` is a libcst codemod command, so
+the same rule runs under ``python -m libcst.tool codemod``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Collection
+from typing import Union
+
+import libcst as cst
+from libcst.codemod import (
+    CodemodContext,
+    ContextAwareVisitor,
+    VisitorBasedCodemodCommand,
+)
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
+from lockless.codemod.analysis import Group, ModuleFacts, analyse_class, guess_pattern
+from lockless.codemod.bare_fields import plan_bare_fields
+from lockless.codemod.blocks import Refusal
+from lockless.codemod.locks import find_class_locks
+from lockless.codemod.module_facts import gather_module_facts, lock_imports
+from lockless.codemod.plan import EditPlan
+from lockless.codemod.render import (
+    parse_class_body,
+    parse_expression,
+    parse_small_statement,
+    parse_statements,
+    render_atomic_class,
+)
+from lockless.codemod.sites import Outcome, Pattern, RewriteOptions, RewriteResult, Site
+from lockless.codemod.stats_object import plan_stats_object
+from lockless.exceptions import InvalidInput, RewriteFailed
+
+_BREAKER_MODULE = "lockless.codemod.breaker"
+
+LeaveResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
+
+
+class StatsGatherer(ContextAwareVisitor):
+    """Analyses every owner class of a module into an ``EditPlan`` and sites."""
+
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def __init__(
+        self, context: CodemodContext, *, path: str, claimed: Collection[str]
+    ) -> None:
+        super().__init__(context)
+        self.path = path
+        self.claimed = claimed
+        self.plan = EditPlan()
+        self.sites: list[Site] = []
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        facts = gather_module_facts(node, self._line_of, self._qualified_names)
+        for name, class_locks in find_class_locks(node).items():
+            if name in self.claimed:
+                continue
+            for group in analyse_class(class_locks.class_def, class_locks, facts):
+                self._decide(group, facts)
+        return False
+
+    def _decide(self, group: Group, facts: ModuleFacts) -> None:
+        refusals = group.refusals
+        if not refusals:
+            plan = plan_stats_object if group.stats_attr else plan_bare_fields
+            refusals = plan(group, facts, self.plan)
+        owner = group.owner.name.value
+        pattern = guess_pattern(group)
+        if refusals:
+            for refusal in _distinct(refusals):
+                self.sites.append(
+                    Site(
+                        self.path,
+                        refusal.line,
+                        owner,
+                        pattern,
+                        Outcome.REFUSED,
+                        refusal.reason,
+                    )
+                )
+            return
+        line = self._line_of(group.owner.name)
+        self.sites.append(
+            Site(self.path, line, owner, pattern, Outcome.REWRITTEN, group.summary)
+        )
+
+    def _line_of(self, node: cst.CSTNode) -> int:
+        position = self.get_metadata(PositionProvider, node, None)
+        if position is not None:
+            return int(position.start.line)
+        children = node.children
+        return self._line_of(children[0]) if children else 0
+
+    def _qualified_names(self, node: cst.CSTNode) -> set[str]:
+        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+
+
+def _distinct(refusals: list[Refusal]) -> list[Refusal]:
+    seen: dict[str, Refusal] = {}
+    for refusal in sorted(refusals, key=lambda r: r.line):
+        seen.setdefault(refusal.key, refusal)
+    return list(seen.values())
+
+
+class AtomicStatsCommand(VisitorBasedCodemodCommand):
+    """Rewrite lock-guarded statistics in a module to the lockless runtime atomics."""
+
+    DESCRIPTION = "Rewrite lock-guarded statistics to lock-free atomic counters."
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        options: RewriteOptions = RewriteOptions(),
+        *,
+        path: str = "<string>",
+        claimed: Collection[str] = frozenset(),
+    ) -> None:
+        super().__init__(context)
+        self.options = options
+        self.path = path
+        self.claimed = claimed
+        self.sites: list[Site] = []
+        self.plan = EditPlan()
+        self._module = cst.Module(body=[])
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        gatherer = StatsGatherer(self.context, path=self.path, claimed=self.claimed)
+        wrapper = self.context.wrapper
+        assert wrapper is not None
+        wrapper.visit(gatherer)
+        self.sites = gatherer.sites
+        self.plan = gatherer.plan
+        if self.plan.is_empty():
+            return tree
+        self._module = tree
+        self._schedule_imports(tree)
+        return tree.visit(self)
+
+    def _schedule_imports(self, tree: cst.Module) -> None:
+        runtime = self.options.runtime_module
+        names = set(self.plan.runtime_names)
+        if any(
+            c.identity for classes in self.plan.before_class.values() for c in classes
+        ):
+            names.add("IdentityField")
+        for name in sorted(names):
+            AddImportsVisitor.add_needed_import(self.context, runtime, name)
+        if self.plan.removed_locks:
+            for module, obj, asname in lock_imports(tree):
+                RemoveImportsVisitor.remove_unused_import(
+                    self.context, module, obj, asname
+                )
+
+    def on_leave(
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> LeaveResult:
+        result = super().on_leave(original_node, updated_node)
+        if not isinstance(result, cst.CSTNode):
+            return result
+        plan = self.plan
+        if original_node in plan.expressions:
+            return self._expression(original_node, result)
+        if original_node in plan.small:
+            return self._small(original_node, result)
+        if original_node in plan.compound:
+            return self._compound(original_node, result)
+        if isinstance(result, cst.FunctionDef):
+            return self._function(original_node, result)
+        if original_node in plan.before_class:
+            return self._before_class(original_node, result)
+        if isinstance(result, cst.IndentedBlock) and not result.body:
+            return result.with_changes(body=parse_statements("pass", self._module))
+        return result
+
+    def _expression(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        new = parse_expression(self.plan.expressions[original], self._module)
+        if isinstance(updated, (cst.Attribute, cst.Name)) and updated.lpar:
+            return new.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        return new
+
+    def _small(self, original: cst.CSTNode, updated: cst.CSTNode) -> LeaveResult:
+        code = self.plan.small[original]
+        if code is None:
+            return cst.RemovalSentinel.REMOVE
+        new = parse_small_statement(code, self._module)
+        semicolon = getattr(updated, "semicolon", cst.MaybeSentinel.DEFAULT)
+        return new.with_changes(semicolon=semicolon)
+
+    def _compound(self, original: cst.CSTNode, updated: cst.CSTNode) -> LeaveResult:
+        assert isinstance(updated, cst.With)
+        code = self.plan.compound[original]
+        if code is None:
+            body = updated.body
+            statements: list[cst.BaseStatement] = (
+                [cst.SimpleStatementLine(body=body.body)]
+                if isinstance(body, cst.SimpleStatementSuite)
+                else list(body.body)
+            )
+        else:
+            statements = parse_statements(code, self._module)
+        if not statements:
+            return cst.RemovalSentinel.REMOVE
+        first = statements[0]
+        statements[0] = first.with_changes(
+            leading_lines=[*updated.leading_lines, *first.leading_lines]
+        )
+        return cst.FlattenSentinel(statements)
+
+    def _function(self, original: cst.CSTNode, updated: cst.FunctionDef) -> LeaveResult:
+        body = updated.body
+        appended = self.plan.append_to_function.get(original)
+        if appended and isinstance(body, cst.IndentedBlock):
+            extra = parse_statements("\n".join(appended), self._module)
+            kept = [s for s in body.body if not _is_pass(s)]
+            updated = updated.with_changes(body=body.with_changes(body=[*kept, *extra]))
+        after = self.plan.after_function.get(original)
+        if not after:
+            return updated
+        added: list[cst.BaseStatement] = []
+        for code in after:
+            for statement in parse_class_body(code, self._module):
+                added.append(
+                    statement.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+                )
+        return cst.FlattenSentinel([updated, *added])
+
+    def _before_class(self, original: cst.CSTNode, updated: cst.CSTNode) -> LeaveResult:
+        assert isinstance(updated, cst.ClassDef)
+        generated: list[cst.BaseStatement] = []
+        for cls in self.plan.before_class[original]:
+            for statement in parse_statements(render_atomic_class(cls), self._module):
+                generated.append(
+                    statement.with_changes(
+                        leading_lines=[cst.EmptyLine(indent=False)] * 2
+                    )
+                )
+        if not generated:
+            return updated
+        generated[0] = generated[0].with_changes(leading_lines=updated.leading_lines)
+        owner = updated.with_changes(leading_lines=[cst.EmptyLine(indent=False)] * 2)
+        return cst.FlattenSentinel([*generated, owner])
+
+
+def _is_pass(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Pass)
+    )
+
+
+def rewrite_source(
+    code: str, *, path: str = "<string>", options: RewriteOptions = RewriteOptions()
+) -> RewriteResult:
+    """Rewrite the lock-guarded statistics in ``code``; see the module docstring.
+
+    Raises ``InvalidInput`` when ``code`` does not parse and ``RewriteFailed``
+    when the rewrite would not parse, compile or be stable (a lockless bug).
+    """
+    module = _parse(code, path)
+    new_code, sites = _rewrite_once(module, path, options)
+    if new_code == code:
+        return RewriteResult(code, tuple(sites))
+    _verify(new_code, path, options)
+    return RewriteResult(new_code, tuple(sites))
+
+
+def _parse(code: str, path: str) -> cst.Module:
+    try:
+        return cst.parse_module(code)
+    except cst.ParserSyntaxError as error:
+        raise InvalidInput(
+            f"{path}:{error.raw_line}: cannot parse: {error.message}",
+            line=error.raw_line,
+        ) from error
+
+
+def _rewrite_once(
+    module: cst.Module, path: str, options: RewriteOptions
+) -> tuple[str, list[Site]]:
+    module, sites, claimed = _rewrite_breakers(module, path, options)
+    command = AtomicStatsCommand(
+        CodemodContext(filename=path), options, path=path, claimed=claimed
+    )
+    rewritten = command.transform_module(module)
+    return rewritten.code, [*sites, *command.sites]
+
+
+def _rewrite_breakers(
+    module: cst.Module, path: str, options: RewriteOptions
+) -> tuple[cst.Module, list[Site], frozenset[str]]:
+    """Run the circuit-breaker rule first, when it is installed."""
+    if importlib.util.find_spec(_BREAKER_MODULE) is None:
+        return module, [], frozenset()
+    breaker = importlib.import_module(_BREAKER_MODULE)
+    new_module, sites, claimed = breaker.rewrite_breakers(
+        module, path=path, options=options
+    )
+    return new_module, list(sites), frozenset(claimed)
+
+
+def _verify(new_code: str, path: str, options: RewriteOptions) -> None:
+    """The rewrite parses, compiles, and a second run changes nothing."""
+    try:
+        module = cst.parse_module(new_code)
+        compile(new_code, path, "exec", dont_inherit=True)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError) as error:
+        raise RewriteFailed(f"{path}: the rewrite does not parse: {error}") from error
+    again, _ = _rewrite_once(module, path, options)
+    if again != new_code:
+        raise RewriteFailed(f"{path}: a second rewrite would change the file again")
