@@ -36,11 +36,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from lockless.codemod.breaker_body import BodyRewriter
+from lockless.codemod.breaker_imports import add_runtime_imports, remove_unused_imports
 from lockless.codemod.breaker_owner import Parts, find_parts, methods, state_stores
 from lockless.codemod.breaker_render import (
     generated_name,
@@ -89,7 +88,11 @@ class _Rewrite:
     """One owner's rewritten class, the class generated for it, and its lock import."""
 
     def __init__(
-        self, owner: cst.ClassDef, generated: str, parts: Parts, removed: cst.CSTNode
+        self,
+        owner: cst.ClassDef,
+        generated: str,
+        parts: Parts,
+        removed: list[cst.Call],
     ) -> None:
         self.owner = owner
         self.generated = generated
@@ -111,7 +114,11 @@ def _rewrite_owner(
     new_owner = _rewrite_methods(owner, parts, body)
     name = owner.name.value
     generated = render_atomic_breaker(module, name, parts, roles, body.used)
-    return _Rewrite(new_owner, generated, parts, parts.lock.statement)
+    removed = [*body.replaced_calls]
+    lock_value = getattr(parts.lock.statement, "value", None)
+    if isinstance(lock_value, cst.Call):
+        removed.append(lock_value)
+    return _Rewrite(new_owner, generated, parts, removed)
 
 
 def _groups(owner: cst.ClassDef, body: BodyRewriter) -> list[Group]:
@@ -160,6 +167,9 @@ def _rewrite_method(
     body.parameters = frozenset(
         p.name.value for p in [*params.params, *params.kwonly_params, *params.posonly_params]
     )
+    body.taken = {
+        node.value for node in _names_in(method) if isinstance(node, cst.Name)
+    }
     suite = method.body
     if not isinstance(suite, cst.IndentedBlock):
         return method
@@ -198,6 +208,25 @@ def _rewrite_init(
     return kept
 
 
+def _names_in(node: cst.CSTNode) -> list[cst.CSTNode]:
+    finder = _NameFinder()
+    node.visit(finder)
+    return finder.names
+
+
+class _NameFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[cst.CSTNode] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``x.name`` does not bind or read a local ``name``
+        return False
+
+
 def _target(small: cst.BaseSmallStatement | None) -> cst.BaseExpression | None:
     if isinstance(small, cst.Assign) and len(small.targets) == 1:
         return small.targets[0].target
@@ -227,50 +256,10 @@ def _apply(
 def _fix_imports(
     module: cst.Module, rewrites: Mapping[str, _Rewrite], options: RewriteOptions
 ) -> cst.Module:
-    context = CodemodContext()
-    for name, alias in runtime_aliases(module).items():
-        AddImportsVisitor.add_needed_import(
-            context, options.runtime_module, name, alias if alias != name else None
-        )
-    before = len(module.body)
-    module = AddImportsVisitor(context).transform_module(module)
-    if len(module.body) > before:
-        module = _separate_runtime_import(module, options.runtime_module)
-    context = CodemodContext()
-    for rewrite in rewrites.values():
-        _schedule_lock_import_removal(context, rewrite.removed)
-    return RemoveImportsVisitor(context).transform_module(module)
-
-
-def _separate_runtime_import(module: cst.Module, runtime_module: str) -> cst.Module:
-    """Start a new import group for the runtime, as isort would."""
-    body = list(module.body)
-    for index, statement in enumerate(body[1:], start=1):
-        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
-        if not isinstance(small, cst.ImportFrom) or small.module is None:
-            continue
-        if cst.Module([]).code_for_node(small.module) != runtime_module:
-            continue
-        previous = body[index - 1]
-        if _is_import(previous) and not statement.leading_lines:
-            body[index] = statement.with_changes(leading_lines=[cst.EmptyLine()])
-        break
-    return module.with_changes(body=body)
-
-
-def _is_import(statement: cst.BaseStatement) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and isinstance(
-        statement.body[0], (cst.Import, cst.ImportFrom)
-    )
-
-
-def _schedule_lock_import_removal(context: CodemodContext, statement: cst.CSTNode) -> None:
-    value = getattr(statement, "value", None)
-    func = value.func if isinstance(value, cst.Call) else None
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-        RemoveImportsVisitor.remove_unused_import(context, func.value.value)
-    elif isinstance(func, cst.Name):
-        RemoveImportsVisitor.remove_unused_import(context, "threading", func.value)
+    aliases = runtime_aliases(module)
+    module = add_runtime_imports(module, options.runtime_module, aliases)
+    callees = [call.func for rewrite in rewrites.values() for call in rewrite.removed]
+    return remove_unused_imports(module, callees)
 
 
 def _site(path: str, line: int, owner: str, outcome: Outcome, reason: str) -> Site:

@@ -71,8 +71,23 @@ class BodyRewriter:
     finished: list[cst.BaseStatement] = field(default_factory=list)
     """Statements already rewritten, passed through as they are."""
 
+    replaced_calls: list[cst.Call] = field(default_factory=list)
+    """Calls the rewrite removed (copies of the metrics), for import clean-up."""
+
+    taken: set[str] = field(default_factory=set)
+    """Names already used in the method being rewritten."""
+
     _locked: int = 0
     _outer: dict[str, cst.BaseExpression] = field(default_factory=dict)
+
+    def fresh(self, base: str) -> str:
+        """A local name not used in the method yet, starting with ``base``."""
+        name, number = base, 1
+        while name in self.taken:
+            number += 1
+            name = f"{base}_{number}"
+        self.taken.add(name)
+        return name
 
     def line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
@@ -234,8 +249,9 @@ class BodyRewriter:
         if reads[0] == (1, 1) and not any(total for _, total in reads[1:]):
             pending[consumed] = call
             return []
-        pending[consumed] = cst.Name(consumed)
-        assign = cst.Assign([cst.AssignTarget(cst.Name(consumed))], call)
+        local = cst.Name(self.fresh(consumed))
+        pending[consumed] = local
+        assign = cst.Assign([cst.AssignTarget(local)], call)
         return [_line_like(run[0], assign)]
 
     # -- transitions --------------------------------------------------------
@@ -348,8 +364,14 @@ class BodyRewriter:
                     leading_lines=[*statement.leading_lines, *body[0].leading_lines]
                 )
             return body
-        opened_reads = _count_self_reads(statement, self.names.opened_at, header_only=True)
-        local = "opened_at" if opened_reads else None
+        opened_reads = _count_self_reads(
+            statement, self.names.opened_at, header_only=True
+        )
+        read_once = method_call(self.names.metrics, "opened_at")
+        local: cst.BaseExpression | None = None
+        if opened_reads:
+            self.used.add("opened_at")
+            local = read_once if opened_reads == 1 else cst.Name(self.fresh("opened_at"))
         if self._locked:
             self._check_locked(statement)
         saved, self._outer = self._outer, _names_only(pending)
@@ -357,13 +379,9 @@ class BodyRewriter:
         self._outer = saved
         if any(not isinstance(v, cst.Name) for v in pending.values()):
             pending.clear()  # an inlined call is used by this statement only
-        if local is None:
+        if not isinstance(local, cst.Name):
             return [rewritten]
-        self.used.add("opened_at")
-        read = cst.Assign(
-            [cst.AssignTarget(cst.Name(local))],
-            method_call(self.names.metrics, "opened_at"),
-        )
+        read = cst.Assign([cst.AssignTarget(local)], read_once)
         moved = rewritten.with_changes(leading_lines=[])
         return [_line_like(statement, read), moved]
 
@@ -376,17 +394,19 @@ class BodyRewriter:
         return True
 
     def _reads(
-        self, pending: Mapping[str, cst.BaseExpression], local: str | None
+        self, pending: Mapping[str, cst.BaseExpression], local: cst.BaseExpression | None
     ) -> ReadRewriter:
-        return ReadRewriter(
+        reads = ReadRewriter(
             self.names, self.positions, counters=pending, opened_at=local
         )
+        reads.replaced = self.replaced_calls
+        return reads
 
     def _rewrite_statement(
         self,
         statement: cst.BaseStatement,
         pending: Mapping[str, cst.BaseExpression],
-        local: str | None,
+        local: cst.BaseExpression | None,
     ) -> cst.BaseStatement:
         if isinstance(statement, cst.SimpleStatementLine):
             self._check_simple(statement)
@@ -404,7 +424,7 @@ class BodyRewriter:
         self,
         statement: cst.If,
         pending: Mapping[str, cst.BaseExpression],
-        local: str | None,
+        local: cst.BaseExpression | None,
     ) -> cst.If:
         test = statement.test.visit(self._reads(pending, local))
         assert isinstance(test, cst.BaseExpression)
@@ -572,10 +592,19 @@ def _is_none(value: cst.BaseExpression | None) -> bool:
     return isinstance(value, cst.Name) and value.value == "None"
 
 
-def _is_control_flow(statement: cst.BaseStatement) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(s, _CONTROL_FLOW) for s in statement.body
-    )
+def _is_control_flow(statement: cst.BaseStatement | cst.BaseSuite | None) -> bool:
+    """``return``/``raise``/``pass``..., or an ``if`` that only guards with them."""
+    if statement is None:
+        return True
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(isinstance(s, _CONTROL_FLOW) for s in statement.body)
+    if isinstance(statement, cst.IndentedBlock):
+        return all(_is_control_flow(s) for s in statement.body)
+    if isinstance(statement, cst.Else):
+        return _is_control_flow(statement.body)
+    if isinstance(statement, cst.If):
+        return _is_control_flow(statement.body) and _is_control_flow(statement.orelse)
+    return False
 
 
 def _is_docstring(statement: cst.BaseStatement) -> bool:

@@ -59,7 +59,11 @@ def state_stores(
         for target in targets:
             for index, part in enumerate(_elements(target)):
                 part_value = values[index] if len(values) > index else value
-                if _is_state_name(part) and state_of(part_value, enums):
+                found_state = state_of(part_value, enums)
+                if found_state is None:
+                    continue
+                # An enum of breaker states says enough; a string needs a name too.
+                if found_state[1] != "str" or _is_state_name(part):
                     found.append((part, part_value))
     return found
 
@@ -302,7 +306,10 @@ def _elements(node: cst.BaseExpression) -> list[cst.BaseExpression]:
 
 
 def _is_state_name(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Attribute) and "state" in node.attr.value.lower()
+    if not isinstance(node, cst.Attribute):
+        return False
+    name = node.attr.value.lower()
+    return any(word in name for word in ("state", "status", "circuit"))
 
 
 _CALLER_LOCK = "the lock comes from the caller, who may hold it around other code"

@@ -95,13 +95,15 @@ class ReadRewriter(cst.CSTTransformer):
         positions: Mapping[cst.CSTNode, CodeRange],
         *,
         counters: Mapping[str, cst.BaseExpression],
-        opened_at: str | None,
+        opened_at: cst.BaseExpression | None,
     ) -> None:
         super().__init__()
         self._names = attributes
         self._positions = positions
         self._counters = counters
         self._opened_at = opened_at
+        self.replaced: list[cst.Call] = []
+        """Calls removed from the code (copies of the metrics)."""
 
     def _refuse(self, node: cst.CSTNode, reason: str) -> ShapeError:
         return ShapeError(self._positions[node].start.line, reason)
@@ -113,6 +115,10 @@ class ReadRewriter(cst.CSTTransformer):
         self, original_node: cst.Call, updated_node: cst.Call
     ) -> cst.BaseExpression:
         if is_metrics_copy(original_node, self._names.metrics):
+            self.replaced.append(original_node)
+            inner = original_node.args[0].value
+            if isinstance(inner, cst.Call):  # Stats(**asdict(m))
+                self.replaced.append(inner)
             return method_call(self._names.metrics, "snapshot")
         return updated_node
 
@@ -131,7 +137,7 @@ class ReadRewriter(cst.CSTTransformer):
         if is_self_attribute(original_node, names.opened_at):
             if self._opened_at is None:
                 raise self._refuse(original_node, _OPENED_AT_READ)
-            return cst.Name(self._opened_at)
+            return self._opened_at
         if is_self_attribute(original_node, names.metrics):
             raise self._refuse(original_node, f"self.{names.metrics} {_ESCAPES}")
         if is_self_attribute(original_node, names.lock):
