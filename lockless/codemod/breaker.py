@@ -58,6 +58,7 @@ from lockless.codemod.breaker_shape import (
 from lockless.codemod.locks import ClassLocks, find_class_locks
 from lockless.codemod.sites import Outcome, Pattern, RewriteOptions, Site
 
+
 def rewrite_breakers(
     module: cst.Module, *, path: str, options: RewriteOptions
 ) -> tuple[cst.Module, list[Site], frozenset[str]]:
@@ -74,7 +75,9 @@ def rewrite_breakers(
         try:
             rewrite = _rewrite_owner(module, locks, enums, positions)
         except ShapeError as refusal:
-            sites.append(_site(path, refusal.line, name, Outcome.REFUSED, refusal.reason))
+            sites.append(
+                _site(path, refusal.line, name, Outcome.REFUSED, refusal.reason)
+            )
             continue
         line = positions[locks.class_def].start.line
         sites.append(_site(path, line, name, Outcome.UNSAFE, _unsafe_reason(options)))
@@ -151,7 +154,9 @@ class _BlockFinder(cst.CSTVisitor):
         self.blocks.append(node.body)
 
 
-def _rewrite_methods(owner: cst.ClassDef, parts: Parts, body: BodyRewriter) -> cst.ClassDef:
+def _rewrite_methods(
+    owner: cst.ClassDef, parts: Parts, body: BodyRewriter
+) -> cst.ClassDef:
     statements: list[cst.BaseStatement] = []
     for statement in owner.body.body:
         if isinstance(statement, cst.FunctionDef):
@@ -165,7 +170,8 @@ def _rewrite_method(
 ) -> cst.FunctionDef:
     params = method.params
     body.parameters = frozenset(
-        p.name.value for p in [*params.params, *params.kwonly_params, *params.posonly_params]
+        p.name.value
+        for p in [*params.params, *params.kwonly_params, *params.posonly_params]
     )
     body.taken = {
         node.value for node in _names_in(method) if isinstance(node, cst.Name)
@@ -186,7 +192,11 @@ def _rewrite_init(
     names = parts.names
     kept: list[cst.BaseStatement] = []
     for statement in statements:
-        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+        small = (
+            statement.body[0]
+            if isinstance(statement, cst.SimpleStatementLine)
+            else None
+        )
         target = _target(small)
         value = getattr(small, "value", None)
         if small is not None and small is parts.lock.statement:
@@ -197,7 +207,9 @@ def _rewrite_init(
             continue
         if target is not None and is_self_attribute(target, names.opened_at):
             if not (isinstance(value, cst.Name) and value.value == "None"):
-                raise ShapeError(body.line(small), "the breaker starts with an opened-at time")
+                raise ShapeError(
+                    body.line(small), "the breaker starts with an opened-at time"
+                )
             continue
         if target is not None and is_self_attribute(target, names.metrics):
             assert isinstance(small, (cst.Assign, cst.AnnAssign))
@@ -243,8 +255,12 @@ def _apply(
     for statement in module.body:
         rewrite = rewrites.get(getattr(getattr(statement, "name", None), "value", ""))
         if isinstance(statement, cst.ClassDef) and rewrite is not None:
-            generated = cst.parse_module(rewrite.generated, config=module.config_for_parsing)
-            first = generated.body[0].with_changes(leading_lines=statement.leading_lines)
+            generated = cst.parse_module(
+                rewrite.generated, config=module.config_for_parsing
+            )
+            first = generated.body[0].with_changes(
+                leading_lines=statement.leading_lines
+            )
             body.extend([first, *generated.body[1:]])
             blank = cst.EmptyLine()
             statement = rewrite.owner.with_changes(leading_lines=[blank, blank])

@@ -92,9 +92,7 @@ class BodyRewriter:
     def line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
 
-    def block(
-        self, statements: Sequence[cst.BaseStatement]
-    ) -> list[cst.BaseStatement]:
+    def block(self, statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
         """The rewritten form of one statement list."""
         pending: dict[str, cst.BaseExpression] = dict(self._outer)
         result: list[cst.BaseStatement] = []
@@ -132,7 +130,9 @@ class BodyRewriter:
             end += 1
         return end
 
-    def _breaker_update(self, statement: cst.BaseStatement) -> cst.BaseSmallStatement | None:
+    def _breaker_update(
+        self, statement: cst.BaseStatement
+    ) -> cst.BaseSmallStatement | None:
         if not isinstance(statement, cst.SimpleStatementLine):
             return None
         if len(statement.body) != 1:
@@ -176,7 +176,9 @@ class BodyRewriter:
         if field_name is None:
             return None
         line = self.line(small)
-        if isinstance(small, cst.AugAssign) and isinstance(small.operator, cst.AddAssign):
+        if isinstance(small, cst.AugAssign) and isinstance(
+            small.operator, cst.AddAssign
+        ):
             value = small.value
             if isinstance(value, cst.Integer) and value.value == "1":
                 return Update(field_name, "inc", line)
@@ -283,7 +285,10 @@ class BodyRewriter:
             raise ShapeError(self.line(run[0]), _TWO_STATES)
         calls = self._reset_calls(run, updates)
         calls.append(self._store_call(run, state, opened_at))
-        return [_line_like(run[0] if i == 0 else None, cst.Expr(c)) for i, c in enumerate(calls)]
+        return [
+            _line_like(run[0] if i == 0 else None, cst.Expr(c))
+            for i, c in enumerate(calls)
+        ]
 
     def _reset_calls(
         self, run: Sequence[cst.BaseStatement], updates: Sequence[Update]
@@ -329,7 +334,11 @@ class BodyRewriter:
         if not any(s and self._target_is(s, self.names.state) for s in smalls):
             return
         for statement in statements:
-            if any(statement is r for r in run) or _is_control_flow(statement) or _is_docstring(statement):
+            if (
+                any(statement is r for r in run)
+                or _is_control_flow(statement)
+                or _is_docstring(statement)
+            ):
                 continue
             effect, line = self._effect(statement)
             raise ShapeError(line, not_idempotent(self.line(run[0]), effect, line))
@@ -371,7 +380,9 @@ class BodyRewriter:
         local: cst.BaseExpression | None = None
         if opened_reads:
             self.used.add("opened_at")
-            local = read_once if opened_reads == 1 else cst.Name(self.fresh("opened_at"))
+            local = (
+                read_once if opened_reads == 1 else cst.Name(self.fresh("opened_at"))
+            )
         if self._locked:
             self._check_locked(statement)
         saved, self._outer = self._outer, _names_only(pending)
@@ -394,7 +405,9 @@ class BodyRewriter:
         return True
 
     def _reads(
-        self, pending: Mapping[str, cst.BaseExpression], local: cst.BaseExpression | None
+        self,
+        pending: Mapping[str, cst.BaseExpression],
+        local: cst.BaseExpression | None,
     ) -> ReadRewriter:
         reads = ReadRewriter(
             self.names, self.positions, counters=pending, opened_at=local
@@ -469,7 +482,7 @@ class BodyRewriter:
         line = self.line(statement)
         if not isinstance(statement, (cst.SimpleStatementLine, cst.If, cst.With)):
             first = _code(statement).strip().splitlines()[0]
-            raise ShapeError(line, f"the lock also guards `{first}`")
+            raise ShapeError(line, f"the lock also guards `{first}`{_NOT_METRICS}")
         header: cst.CSTNode = statement
         if isinstance(statement, cst.If):
             header = statement.test
@@ -484,7 +497,9 @@ class BodyRewriter:
                         target, self.names.metrics
                     ):
                         what = _code(target)
-                        raise ShapeError(line, f"the lock also guards `{what}`")
+                        raise ShapeError(
+                            line, f"the lock also guards `{what}`{_NOT_METRICS}"
+                        )
 
     def _check_locked_call(self, call: cst.Call) -> None:
         func = call.func
@@ -498,7 +513,9 @@ class BodyRewriter:
                 return
         if is_metrics_copy(call, self.names.metrics):
             return
-        raise ShapeError(line, f"the lock also guards the call `{_code(call)}`")
+        raise ShapeError(
+            line, f"the lock also guards the call `{_code(call)}`{_NOT_METRICS}"
+        )
 
     def _check_untouched(self, statement: cst.BaseStatement) -> None:
         names = self.names
@@ -652,7 +669,9 @@ def _calls_in(statement: cst.CSTNode) -> list[cst.Call]:
     return [c for c in finder.found if isinstance(c, cst.Call) and clock_of(c) is None]
 
 
-def _count_self_reads(statement: cst.BaseStatement, name: str | None, *, header_only: bool) -> int:
+def _count_self_reads(
+    statement: cst.BaseStatement, name: str | None, *, header_only: bool
+) -> int:
     """How often ``self.<name>`` appears in ``statement`` (its header only if asked)."""
     if name is None:
         return 0
@@ -686,7 +705,11 @@ def _count_reads(
 
 
 def _walk_reads(
-    node: cst.CSTNode, metrics: str, field_name: str, conditional: bool, counts: list[int]
+    node: cst.CSTNode,
+    metrics: str,
+    field_name: str,
+    conditional: bool,
+    counts: list[int],
 ) -> None:
     """Count reads, splitting those every evaluation makes from the conditional ones."""
     if metric_field(node, metrics) == field_name:
@@ -699,11 +722,22 @@ def _walk_reads(
     if isinstance(node, cst.Comparison):
         _walk_reads(node.left, metrics, field_name, conditional, counts)
         for index, target in enumerate(node.comparisons):
-            _walk_reads(target.comparator, metrics, field_name, conditional or index > 0, counts)
+            _walk_reads(
+                target.comparator, metrics, field_name, conditional or index > 0, counts
+            )
         return
-    lazy = (cst.IfExp, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+    lazy = (
+        cst.IfExp,
+        cst.Lambda,
+        cst.ListComp,
+        cst.SetComp,
+        cst.DictComp,
+        cst.GeneratorExp,
+    )
     for child in node.children:
-        _walk_reads(child, metrics, field_name, conditional or isinstance(node, lazy), counts)
+        _walk_reads(
+            child, metrics, field_name, conditional or isinstance(node, lazy), counts
+        )
 
 
 _GROUP_SHAPE = (
@@ -711,6 +745,7 @@ _GROUP_SHAPE = (
     "failures, add the duration) or a failure (count it, increment the consecutive "
     "failures, add the duration)"
 )
+_NOT_METRICS = ", which is not breaker metrics, so the lock cannot go"
 _TIME_ALONE = "the opened-at time is stored without a state transition"
 _RESET_ALONE = "half-open calls are reset without a state transition"
 _STATE_VALUE = "the state is set to a value that is not closed, open or half-open"
@@ -728,5 +763,7 @@ _HALF_OPEN_TIME = (
 _LOCK_WITH_OTHERS = "the lock is entered together with other context managers"
 _ONE_LINE_SUITE = "a one-line block (`if x: y`) cannot be rewritten yet"
 _ODD_WRITE = "the breaker's fields are written in a form lockless does not rewrite"
-_PURE_BUILTINS = frozenset({"len", "min", "max", "abs", "int", "float", "bool", "round"})
+_PURE_BUILTINS = frozenset(
+    {"len", "min", "max", "abs", "int", "float", "bool", "round"}
+)
 _NESTED_SCOPE = "a nested function or class uses the breaker's fields"

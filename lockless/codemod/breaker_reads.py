@@ -81,9 +81,7 @@ def _callee_name(func: cst.BaseExpression) -> str | None:
 def method_call(attribute: str, method: str, *args: cst.BaseExpression) -> cst.Call:
     """``self.<attribute>.<method>(*args)``."""
     target = cst.Attribute(cst.Name("self"), cst.Name(attribute))
-    return cst.Call(
-        cst.Attribute(target, cst.Name(method)), [cst.Arg(a) for a in args]
-    )
+    return cst.Call(cst.Attribute(target, cst.Name(method)), [cst.Arg(a) for a in args])
 
 
 class ReadRewriter(cst.CSTTransformer):

@@ -134,8 +134,12 @@ def _field_annotations(class_def: cst.ClassDef) -> dict[str, str]:
     for statement in class_def.body.body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
-                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    annotation = cst.Module([]).code_for_node(small.annotation.annotation)
+                if isinstance(small, cst.AnnAssign) and isinstance(
+                    small.target, cst.Name
+                ):
+                    annotation = cst.Module([]).code_for_node(
+                        small.annotation.annotation
+                    )
                     found[small.target.value] = annotation
     return found
 
@@ -145,7 +149,9 @@ def _field_defaults(class_def: cst.ClassDef) -> dict[str, bool]:
     for statement in class_def.body.body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
-                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                if isinstance(small, cst.AnnAssign) and isinstance(
+                    small.target, cst.Name
+                ):
                     found[small.target.value] = small.value is not None
     return found
 

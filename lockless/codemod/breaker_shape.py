@@ -180,7 +180,9 @@ def assign_roles(groups: Sequence[Group]) -> dict[str, str]:
     failure group increments that field; a group that only increments one other
     field counts half-open calls. Raises ``ShapeError`` on anything else.
     """
-    successes = [g for g in groups if g.fields("zero") and len(g.fields("zero")) < len(g.updates)]
+    successes = [
+        g for g in groups if g.fields("zero") and len(g.fields("zero")) < len(g.updates)
+    ]
     if not successes:
         raise ShapeError(groups[0].line if groups else 0, _NO_SUCCESS)
     zeroed = {f for g in successes for f in g.fields("zero")}
