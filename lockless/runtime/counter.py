@@ -1,0 +1,103 @@
+"""``AtomicCounter``: a signed 64-bit integer that threads update without a lock.
+
+Every operation is atomic and no update is ever lost, whatever the thread
+interleaving. Arithmetic wraps in two's complement like a C ``int64_t``
+atomic (``INT64_MAX + 1 == INT64_MIN``); explicit values (the initial value,
+``store``, ``swap``, ``compare_and_set`` arguments and ``add`` amounts) must
+fit in 64 bits or ``OverflowError`` is raised and nothing changes.
+
+Ordering is sequentially consistent on every backend except that ``sharded``
+counters (see ``lockless.runtime.sharded``) let a concurrent ``add`` land on
+either side of a ``store``, ``swap``, ``add_and_get`` or
+``compare_and_set``; no add is ever lost or counted twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class CounterHandle(Protocol):
+    """What ``AtomicCounter.handle()`` returns: the add operations, for one thread."""
+
+    def inc(self) -> None: ...
+
+    def dec(self) -> None: ...
+
+    def add(self, n: int) -> None: ...
+
+
+class AtomicCounter:
+    """A lock-free ``int64`` counter; ``AtomicCounter(5)`` builds the default backend's.
+
+    ``AtomicCounter(initial, backend="locked")`` picks a backend by name (see
+    ``lockless.runtime.backend``). Instances are always of a backend's
+    subclass, so ``isinstance(c, AtomicCounter)`` holds.
+    """
+
+    __slots__ = ()
+    backend_name = "abstract"
+
+    def __new__(
+        cls, initial: int = 0, *, backend: str | None = None, **kwargs: Any
+    ) -> AtomicCounter:
+        if cls is AtomicCounter:
+            from lockless.runtime.backend import get_backend
+
+            cls = get_backend(backend).counter_type
+        return object.__new__(cls)
+
+    def __init__(self, initial: int = 0, *, backend: str | None = None) -> None:
+        raise NotImplementedError  # every backend class defines its own
+
+    def inc(self) -> None:
+        """Add 1."""
+        raise NotImplementedError
+
+    def dec(self) -> None:
+        """Subtract 1."""
+        raise NotImplementedError
+
+    def add(self, n: int) -> None:
+        """Add ``n`` (negative subtracts)."""
+        raise NotImplementedError
+
+    def add_and_get(self, n: int) -> int:
+        """Add ``n`` and return the value just after this add.
+
+        With only positive adds, concurrent callers never get the same value,
+        so the result can serve as a unique id.
+        """
+        raise NotImplementedError
+
+    def fetch_add(self, n: int) -> int:
+        """Add ``n`` and return the value just before this add."""
+        raise NotImplementedError
+
+    def load(self) -> int:
+        """The current value."""
+        raise NotImplementedError
+
+    def store(self, value: int) -> None:
+        """Replace the value."""
+        raise NotImplementedError
+
+    def swap(self, value: int) -> int:
+        """Replace the value and return the one it replaced."""
+        raise NotImplementedError
+
+    def compare_and_set(self, expected: int, new: int) -> bool:
+        """Store ``new`` only if the value is ``expected``; say whether it did."""
+        raise NotImplementedError
+
+    def handle(self) -> CounterHandle:
+        """Something to ``inc``/``dec``/``add`` through from the calling thread only.
+
+        Hoist it out of a hot loop. Backends whose adds touch one shared atomic
+        return the counter itself; ``sharded`` returns the thread's own cell,
+        which skips the per-call thread-local lookup.
+        """
+        return self
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.load()} backend={self.backend_name!r}>"
