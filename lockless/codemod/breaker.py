@@ -41,12 +41,12 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from lockless.codemod.breaker_body import BodyRewriter
 from lockless.codemod.breaker_imports import add_runtime_imports, remove_unused_imports
 from lockless.codemod.breaker_owner import Parts, find_parts, methods, state_stores
+from lockless.codemod.breaker_reads import is_self_attribute
 from lockless.codemod.breaker_render import (
     generated_name,
     render_atomic_breaker,
     runtime_aliases,
 )
-from lockless.codemod.breaker_reads import is_self_attribute
 from lockless.codemod.breaker_shape import (
     CLOSED,
     Group,
@@ -62,7 +62,11 @@ from lockless.codemod.sites import Outcome, Pattern, RewriteOptions, Site
 def rewrite_breakers(
     module: cst.Module, *, path: str, options: RewriteOptions
 ) -> tuple[cst.Module, list[Site], frozenset[str]]:
-    """Find circuit-breaker owners; return the new module, one Site each, claimed class names."""
+    """Find circuit-breaker owners; return the new module, one Site each, claimed class names.
+
+    Claimed are all breaker owners found, refused ones included, so the other
+    rules leave them alone.
+    """  # noqa: E501 (the first line is the contract, word for word)
     enums = enum_states(module)
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     sites: list[Site] = []
@@ -157,12 +161,13 @@ class _BlockFinder(cst.CSTVisitor):
 def _rewrite_methods(
     owner: cst.ClassDef, parts: Parts, body: BodyRewriter
 ) -> cst.ClassDef:
-    statements: list[cst.BaseStatement] = []
-    for statement in owner.body.body:
-        if isinstance(statement, cst.FunctionDef):
-            statement = _rewrite_method(statement, parts, body)
-        statements.append(statement)
-    return owner.with_changes(body=owner.body.with_changes(body=statements))
+    suite = owner.body
+    assert isinstance(suite, cst.IndentedBlock)  # a breaker has methods
+    statements = [
+        _rewrite_method(s, parts, body) if isinstance(s, cst.FunctionDef) else s
+        for s in suite.body
+    ]
+    return owner.with_changes(body=suite.with_changes(body=statements))
 
 
 def _rewrite_method(
@@ -199,7 +204,9 @@ def _rewrite_init(
         )
         target = _target(small)
         value = getattr(small, "value", None)
-        if small is not None and small is parts.lock.statement:
+        if small is None or small is parts.lock.statement:
+            if small is None:
+                kept.append(statement)
             continue
         if target is not None and is_self_attribute(target, names.state):
             if value is None or (state_of(value, body.enums) or ("",))[0] != CLOSED:

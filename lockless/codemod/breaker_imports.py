@@ -78,8 +78,11 @@ def _same_statement(old: cst.BaseStatement, new: cst.BaseStatement) -> bool:
         return False
     first_old, first_new = old.body[0], new.body[0]
     if isinstance(first_old, cst.ImportFrom) and isinstance(first_new, cst.ImportFrom):
-        return first_old.module is not None and first_old.module.deep_equals(
-            first_new.module
+        old_module, new_module = first_old.module, first_new.module
+        return (
+            old_module is not None
+            and new_module is not None
+            and old_module.deep_equals(new_module)
         )
     return False
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from lockless.codemod.breaker_body import guarded_call
+from lockless.codemod.breaker_locked import guarded_call
 from lockless.codemod.breaker_reads import Attributes, is_self_attribute, metric_field
 from lockless.codemod.breaker_shape import (
     Clock,
@@ -23,7 +24,10 @@ from lockless.codemod.breaker_shape import (
     clock_of,
     state_of,
 )
+from lockless.codemod.breaker_syntax import NodeFinder
 from lockless.codemod.locks import ClassLocks, LockAttribute
+
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def state_stores(
 ) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
     """``(target, value)`` of every store of a breaker state constant under ``node``."""
     found: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
-    for small in _all(node, (cst.Assign, cst.AnnAssign)):
+    for small in _all(node, cst.Assign, cst.AnnAssign):
         targets, value = _targets_and_value(small)
         if value is None:
             continue
@@ -100,7 +104,7 @@ def _the_lock(
     owner = locks.class_def
     entered = {
         item.item.attr.value
-        for with_node in _all(owner, (cst.With,))
+        for with_node in _all(owner, cst.With)
         for item in with_node.items
         if isinstance(item.item, cst.Attribute)
         and isinstance(item.item.value, cst.Name)
@@ -128,11 +132,10 @@ def _refuse_guarded_calls(
             p.name.value
             for p in [*params.params, *params.kwonly_params, *params.posonly_params]
         }
-        for with_node in _all(method, (cst.With,)):
+        for with_node in _all(method, cst.With):
             if not any(is_self_attribute(i.item, lock) for i in with_node.items):
                 continue
-            for call in _all(with_node.body, (cst.Call,)):
-                assert isinstance(call, cst.Call)
+            for call in _all(with_node.body, cst.Call):
                 func = call.func
                 if isinstance(func, cst.Name) and func.value in callables:
                     code = cst.Module([]).code_for_node(call)
@@ -164,14 +167,13 @@ def _metrics_attribute(
     owner: cst.ClassDef, positions: Mapping[cst.CSTNode, CodeRange]
 ) -> str:
     holders = set()
-    for node in _all(owner, (cst.AugAssign,)):
-        assert isinstance(node, cst.AugAssign)
+    for node in _all(owner, cst.AugAssign):
         target = node.target
-        if isinstance(target, cst.Attribute) and isinstance(
-            target.value, cst.Attribute
+        holder = target.value if isinstance(target, cst.Attribute) else None
+        if isinstance(holder, cst.Attribute) and metric_field(
+            target, holder.attr.value
         ):
-            if metric_field(target, target.value.attr.value):
-                holders.add(target.value.attr.value)
+            holders.add(holder.attr.value)
     if len(holders) != 1:
         # TODO: counters kept as the breaker's own attributes (self._failures += 1)
         # are refused; rewriting them needs a generated class built from fields
@@ -196,14 +198,17 @@ def _metrics_class(
     module: cst.Module,
     positions: Mapping[cst.CSTNode, CodeRange],
 ) -> cst.ClassDef:
-    for small in _all(init, (cst.Assign, cst.AnnAssign)):
+    for small in _all(init, cst.Assign, cst.AnnAssign):
         targets, value = _targets_and_value(small)
         if not any(is_self_attribute(t, metrics) for t in targets):
             continue
         line = positions[small].start.line
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
-            if not value.args:
-                return _module_dataclass(module, value.func.value, line)
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and not value.args
+        ):
+            return _module_dataclass(module, value.func.value, line)
         raise ShapeError(line, elsewhere(f"the counters (self.{metrics})"))
     raise ShapeError(positions[init].start.line, f"__init__ never sets self.{metrics}")
 
@@ -223,16 +228,19 @@ def _clock(
     owner: cst.ClassDef, positions: Mapping[cst.CSTNode, CodeRange]
 ) -> tuple[str | None, Clock | None]:
     found: dict[str, Clock] = {}
-    for small in _all(owner, (cst.Assign,)):
+    for small in _all(owner, cst.Assign):
         targets, value = _targets_and_value(small)
         clock = clock_of(value) if value is not None else None
+        if clock is None:
+            continue
         for target in targets:
-            if clock is not None and isinstance(target, cst.Attribute):
-                if isinstance(target.value, cst.Name) and target.value.value == "self":
-                    previous = found.setdefault(target.attr.value, clock)
-                    if previous != clock:
-                        line = positions[small].start.line
-                        raise ShapeError(line, "the opened-at time is read two ways")
+            if not isinstance(target, cst.Attribute):
+                continue
+            if is_self_attribute(target, target.attr.value):
+                previous = found.setdefault(target.attr.value, clock)
+                if previous != clock:
+                    line = positions[small].start.line
+                    raise ShapeError(line, "the opened-at time is read two ways")
     if len(found) > 1:
         listed = ", ".join(sorted(found))
         raise ShapeError(
@@ -253,8 +261,7 @@ def _spelling(
     values: dict[str, str] = {}
     annotations = set()
     candidates = [v for _, v in state_stores(owner, enums)]
-    for comparison in _all(owner, (cst.Comparison,)):
-        assert isinstance(comparison, cst.Comparison)
+    for comparison in _all(owner, cst.Comparison):
         sides = [comparison.left, *(c.comparator for c in comparison.comparisons)]
         if any(is_self_attribute(side, names.state) for side in sides):
             candidates.extend(sides)
@@ -285,22 +292,11 @@ def _spelling(
     return StateSpelling(annotation, values)
 
 
-def _all(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> list[cst.CSTNode]:
-    collector = _Collector(kinds)
-    node.visit(collector)
-    return collector.found
-
-
-class _Collector(cst.CSTVisitor):
-    def __init__(self, kinds: tuple[type[cst.CSTNode], ...]) -> None:
-        super().__init__()
-        self.kinds = kinds
-        self.found: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, self.kinds):
-            self.found.append(node)
-        return True
+def _all(node: cst.CSTNode, *kinds: type[NodeT]) -> list[NodeT]:
+    """Every node of one of ``kinds`` in ``node``'s subtree, in source order."""
+    finder = NodeFinder(kinds)
+    node.visit(finder)
+    return [found for found in finder.found if isinstance(found, kinds)]
 
 
 def _targets_and_value(

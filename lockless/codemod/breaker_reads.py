@@ -50,7 +50,7 @@ def metric_field(node: cst.CSTNode, metrics: str) -> str | None:
 
 
 def is_metrics_copy(node: cst.CSTNode, metrics: str) -> bool:
-    """``copy.copy(m)``, ``replace(m)``, ``Stats(**asdict(m))`` for ``m = self.<metrics>``."""
+    """``copy.copy(m)``, ``replace(m)`` or ``Stats(**asdict(m))``; m is the metrics."""
     if not isinstance(node, cst.Call) or len(node.args) != 1:
         return False
     argument = node.args[0]

@@ -122,7 +122,7 @@ class Clock:
 
 
 def clock_of(expression: cst.BaseExpression) -> Clock | None:
-    """The clock ``expression`` reads, when it is ``time.time()`` or ``datetime.now()``."""
+    """The clock ``expression`` reads: ``time.time()`` or ``datetime.now()``."""
     if not isinstance(expression, cst.Call):
         return None
     func = expression.func
@@ -142,7 +142,7 @@ def clock_of(expression: cst.BaseExpression) -> Clock | None:
 
 @dataclass(frozen=True)
 class Update:
-    """One statement of a counter group: ``field += 1``, ``field += amount``, ``= 0``."""
+    """One counter update: ``field += 1``, ``field += amount`` or ``field = 0``."""
 
     field: str
     kind: str
