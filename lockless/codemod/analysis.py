@@ -119,9 +119,19 @@ def _group(
 ) -> Group | None:
     blocks = [b for b in scan.blocks if b.lock == lock.name]
     not_fields = set(scan.methods)
-    written = [w.key for w in scan.writes if lock.name in w.held and w.key]
-    keys = [k for k in dict.fromkeys(written) if k[1] not in not_fields]
-    counting = any(_counts(b.statement) for b in blocks)
+    # Helpers called with the lock held update under it too (caller-held lock).
+    helpers = {
+        c.name for c in scan.self_calls if lock.name in c.held and c.name in scan.methods
+    }
+    written = [
+        w.key
+        for w in scan.writes
+        if w.key and (lock.name in w.held or w.method in helpers)
+    ]
+    keys = [k for k in dict.fromkeys(written) if k[0] or k[1] not in not_fields]
+    counting = any(_counts(b.statement) for b in blocks) or any(
+        _counts(scan.methods[name]) for name in helpers
+    )
     if not blocks and _counts(class_def):
         # Taken only through acquire()/release() or handed elsewhere.
         counting = any(u.name == lock.name for u in scan.lock_uses)
@@ -254,15 +264,19 @@ def _check_stats_object(
     stats: StatsClass | None,
 ) -> None:
     stats_keys = {k[0] for k in group.fields if k[0]}
-    if stats_keys and (
-        len(stats_keys) > 1 or len(stats_keys) != len({k[0] for k in group.fields})
-    ):
-        line = group.lock.line
+    bare = [k for k in group.fields if not k[0]]
+    if len(stats_keys) > 1 or (stats_keys and bare):
+        names = ", ".join(field_text(k) for k in bare) or "another stats object"
+        stats_text = ", ".join(f"self.{k}" for k in sorted(stats_keys))
+        line = min(
+            (w.line for w in group.scan.writes if w.key in bare and w.held),
+            default=group.lock.line,
+        )
         group.refusals.append(
             Refusal(
                 line,
-                f"{group.lock_text} guards more than one stats object or mixes "
-                f"them with bare fields (line {line})",
+                f"{group.lock_text} guards {names} as well as {stats_text} "
+                f"(line {line})",
                 "mixed",
             )
         )

@@ -108,6 +108,8 @@ def _create_field(
         refusals.append(Refusal(line, f"{text}: {error} (line {line})", f"type:{text}"))
         return None
     creation = f"self.{_storage(key)} = {atomic.atomic}({atomic.arguments})"
+    if isinstance(statement, cst.AnnAssign):
+        edits.dropped.append(statement.annotation)
     if statement is default:
         assert init_method is not None
         edits.small[statement] = None

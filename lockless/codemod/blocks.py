@@ -345,6 +345,17 @@ def _assignment(
         return Update(key, True, small.value, False, small)
     if key[0] and not any(r.key in context.fields for r in references):
         return LiveAssign(key, small.value, small)
+    sources = [r.text for r in references if r.key in context.fields and r.key != key]
+    if sources:
+        names = " and ".join(dict.fromkeys(sources))
+        text = field_text(key)
+        result.refusals.append(
+            Refusal(
+                line,
+                f"{text} is derived from {names} under the lock (line {line})",
+                f"derived:{text}",
+            )
+        )
     return None
 
 
@@ -522,6 +533,15 @@ def _refuse_other(
                     line,
                     f"awaits while holding {context.lock} (line {line})",
                     "await",
+                )
+            )
+            return
+        if reference.kind == "stats":
+            result.refusals.append(
+                Refusal(
+                    line,
+                    f"{reference.text} escapes the class (line {line})",
+                    f"escapes:{reference.text}",
                 )
             )
             return

@@ -4,7 +4,7 @@ The rule for ``record_*`` methods: a method is named after the owner method
 whose lock block it replaces. Leading underscores and one leading ``on_`` or
 ``record_`` are dropped, then ``record_`` is put in front: ``on_found`` and
 ``_record_found`` both give ``record_found``, ``route_durable`` gives
-``record_route_durable``. Blocks with the same updates share one method,
+``record_route_durable``; a method named ``record`` gives ``record``. Blocks with the same updates share one method,
 named after the first of them (in source order). When two different blocks
 would get the same name (two blocks in one method, or ``on_x`` and
 ``record_x``), the later ones get ``_2``, ``_3``, ... in source order. So the
@@ -30,7 +30,8 @@ def record_method_name(owner_method: str, taken: Collection[str]) -> str:
         if base.startswith(prefix) and len(base) > len(prefix):
             base = base[len(prefix) :]
             break
-    return unique_name(f"record_{base or 'update'}", taken)
+    name = "record" if base in ("", "record") else f"record_{base}"
+    return unique_name(name, taken)
 
 
 def unique_name(name: str, taken: Collection[str]) -> str:

@@ -62,6 +62,8 @@ class GeneratedClass:
     identity: tuple[Parameter, ...]
     live: tuple[Parameter, ...]
     methods: tuple[RecordMethod, ...]
+    snapshot_fields: tuple[tuple[str, str], ...] = ()
+    """Keyword arguments of the stats type in ``snapshot()``: name and value code."""
 
 
 @dataclass
@@ -92,6 +94,9 @@ class EditPlan:
     removed_locks: set[str] = field(default_factory=set)
     """Kinds of lock whose construction was removed (imports may go unused)."""
 
+    dropped: list[cst.CSTNode] = field(default_factory=list)
+    """Removed annotations whose imports may go unused (``Optional[float]``)."""
+
     def is_empty(self) -> bool:
         return not (
             self.small
@@ -115,3 +120,4 @@ class EditPlan:
             self.after_function.setdefault(node, []).extend(blocks)
         self.runtime_names |= other.runtime_names
         self.removed_locks |= other.removed_locks
+        self.dropped.extend(other.dropped)

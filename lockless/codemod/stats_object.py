@@ -139,7 +139,7 @@ class _ClassBuilder:
 
     def build(self) -> list[Refusal]:
         operations = [op for r in self.group.results.values() for op in r.operations]
-        for key in self.group.fields:
+        for key in sorted(self.group.fields, key=lambda k: self._order(k[1])):
             if any(isinstance(op, LiveAssign) and op.key == key for op in operations):
                 continue
             self._add_atomic(key[1], updates_of(key, operations))
@@ -153,6 +153,11 @@ class _ClassBuilder:
                 if isinstance(op, ReturnCopy):
                     self.edits.small[op.statement] = self._snapshot_call({}, op)
         return self.refusals
+
+    def _order(self, name: str) -> int:
+        """Where ``name`` is declared in the stats type; unknown fields go last."""
+        names = list(self.known.fields) if self.known else []
+        return names.index(name) if name in names else len(names)
 
     def _field(self, name: str) -> StatsField | None:
         return self.known.fields.get(name) if self.known else None
@@ -307,6 +312,10 @@ class _ClassBuilder:
             for arg in _construction_args(self.group)
             if arg.keyword is not None
         )
+        values = [(f.name, f"self.{storage_name(f.name)}.load()") for f in self.atomics.values()]
+        values += [(p.name, f"self.{p.name}") for p in identity]
+        values += [(p.name, p.name) for p in self.live.values()]
+        values.sort(key=lambda pair: self._order(pair[0]))
         return GeneratedClass(
             name=self.name,
             stats_type=self.stats_type,
@@ -316,6 +325,7 @@ class _ClassBuilder:
             identity=identity,
             live=tuple(self.live.values()),
             methods=tuple(self.methods.values()),
+            snapshot_fields=tuple(values),
         )
 
     def _identity_type(self, name: str) -> str:

@@ -77,6 +77,8 @@ class StatsGatherer(ContextAwareVisitor):
         pattern = guess_pattern(group)
         if refusals:
             for refusal in _distinct(refusals):
+                if any(s.line == refusal.line and s.reason == refusal.reason for s in self.sites):
+                    continue  # the same statement seen from an enclosing lock
                 self.sites.append(
                     Site(
                         self.path,
@@ -133,6 +135,12 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
         self.plan = EditPlan()
         self._module = cst.Module(body=[])
 
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        # Removing an unused import also drops the blank lines and comments
+        # above it; give them to the statement that takes its place.
+        rewritten = super().transform_module(tree)
+        return keep_removed_leading_lines(tree, rewritten)
+
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         gatherer = StatsGatherer(self.context, path=self.path, claimed=self.claimed)
         wrapper = self.context.wrapper
@@ -155,6 +163,8 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
             names.add("IdentityField")
         for name in sorted(names):
             AddImportsVisitor.add_needed_import(self.context, runtime, name)
+        for node in self.plan.dropped:
+            RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
         if self.plan.removed_locks:
             for module, obj, asname in lock_imports(tree):
                 RemoveImportsVisitor.remove_unused_import(
@@ -249,6 +259,25 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
         generated[0] = generated[0].with_changes(leading_lines=updated.leading_lines)
         owner = updated.with_changes(leading_lines=[cst.EmptyLine(indent=False)] * 2)
         return cst.FlattenSentinel([*generated, owner])
+
+
+def keep_removed_leading_lines(before: cst.Module, after: cst.Module) -> cst.Module:
+    """Move the leading lines of removed top-level statements to their successors."""
+    kept = {_bare_code(s) for s in after.body}
+    body = list(after.body)
+    for index, statement in enumerate(before.body):
+        lines = statement.leading_lines
+        if not lines or _bare_code(statement) in kept or index >= len(body):
+            continue
+        successor = body[index]
+        if _bare_code(successor) == _bare_code(statement) or successor.leading_lines:
+            continue
+        body[index] = successor.with_changes(leading_lines=lines)
+    return after.with_changes(body=body)
+
+
+def _bare_code(statement: cst.BaseStatement) -> str:
+    return cst.Module(body=[]).code_for_node(statement.with_changes(leading_lines=()))
 
 
 def _is_pass(statement: cst.BaseStatement) -> bool:
