@@ -116,6 +116,8 @@ def _run_steps(
         shutil.rmtree(dirs.logs)
     archive = fetch_sdist(spec, dirs)
     unpack_fresh(archive, dirs.pristine)
+    for added in spec.added_files:
+        (dirs.pristine / added).touch()
     prepare_venv(spec, dirs, PROJECT)
 
     install_copy(spec, dirs, dirs.pristine)

@@ -62,7 +62,9 @@ def run_tests(
     command = [*isolation, str(dirs.python), "-m", "pytest", *spec.pytest_args]
     command += ["-o", "addopts=", "-p", "no:cacheprovider", "-q", "-rN"]
     command += [f"--timeout={PER_TEST_TIMEOUT}", f"--junitxml={report}"]
-    env = {**os.environ, **spec.env, "PYTHONDONTWRITEBYTECODE": "1"}
+    # As in an activated virtualenv: tests that start ``python`` get this one.
+    path = f"{dirs.python.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, **spec.env, "PATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
     log = dirs.logs / f"tests-{tree.name}.log"
     with log.open("w", encoding="utf-8") as out:
         try:
