@@ -86,14 +86,20 @@ def _gil_enabled() -> bool:
 
 def _cereggii_usable() -> bool:
     # Importing is the only way to learn whether it loads and keeps the GIL off.
-    if importlib.util.find_spec("cereggii") is None:
-        return False
     before = _gil_enabled()
     try:
         importlib.import_module("cereggii")
     except ImportError:
         return False
     return _gil_enabled() == before
+
+
+def _installed(module: str) -> bool:
+    # Finds the module without importing it.
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules
+        return False
 
 
 def available_backends() -> tuple[str, ...]:
@@ -107,7 +113,7 @@ def available_backends() -> tuple[str, ...]:
         if _available is None:
             names = ["cereggii"] if _cereggii_usable() else []
             names += ["sharded", "locked"]
-            if importlib.util.find_spec("atomics") is not None:
+            if _installed("atomics"):
                 names.append("atomics")
             _available = tuple(names)
         return _available

@@ -13,8 +13,9 @@ Conversions:
   2**63 / 1e9`` (about 97 days after 1970 up to the year 2262) adjacent
   doubles are more than a nanosecond apart, so the nearest float is ``t``
   again. Smaller floats, such as ``time.monotonic()`` or ``perf_counter()``
-  values (seconds since an arbitrary point), come back within 0.5 ns, which
-  can change their last bits. Exactly ``0.0`` (the epoch itself) is
+  values (seconds since an arbitrary point), come back as the float nearest
+  to the nearest nanosecond: within 0.5 ns plus half a unit in the last
+  place, so their last bits can change. Exactly ``0.0`` (the epoch itself) is
   indistinguishable from "never" and loads as ``None``.
 - ``kind="datetime"`` stores a ``datetime``. An aware datetime is converted
   to its exact epoch instant (microseconds are kept exactly); a naive one is
