@@ -121,7 +121,9 @@ def _group(
     not_fields = set(scan.methods)
     # Helpers called with the lock held update under it too (caller-held lock).
     helpers = {
-        c.name for c in scan.self_calls if lock.name in c.held and c.name in scan.methods
+        c.name
+        for c in scan.self_calls
+        if lock.name in c.held and c.name in scan.methods
     }
     written = [
         w.key
@@ -148,13 +150,7 @@ def _check(group: Group, stats_attrs: Collection[str], facts: ModuleFacts) -> No
     stats = facts.stats_classes.get(_stats_type(group) or "")
     for block in group.blocks:
         context = _block_context(group, block.method, stats_attrs, facts, stats)
-        body = block.statement.body
-        statements = (
-            [cst.SimpleStatementLine(body=body.body)]
-            if isinstance(body, cst.SimpleStatementSuite)
-            else list(body.body)
-        )
-        result = classify_block(statements, context)
+        result = classify_block(block_statements(block.statement), context)
         group.results[block.statement] = result
         group.refusals.extend(result.refusals)
         if block.outer or block.items > 1:
@@ -171,6 +167,15 @@ def _check(group: Group, stats_attrs: Collection[str], facts: ModuleFacts) -> No
     _check_stats_object(group, stats_attrs, facts, stats)
     _check_subclasses(group, facts)
     _check_public(group, facts)
+
+
+def block_statements(statement: cst.With) -> list[cst.BaseStatement]:
+    """The statements inside a ``with`` block, one-line bodies included."""
+    body = statement.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return [cst.SimpleStatementLine(body=body.body)]
+    assert isinstance(body, cst.IndentedBlock)
+    return list(body.body)
 
 
 def _check_lock(group: Group) -> None:
@@ -445,7 +450,7 @@ def stats_construction(group: Group) -> cst.Call | None:
 
 
 def _stats_attributes(class_def: cst.ClassDef, locks: Collection[str]) -> set[str]:
-    """Attributes assigned a constructor call in ``__init__`` whose fields are counted."""
+    """Attributes built by a call in ``__init__`` whose fields are counted."""
     constructed: set[str] = set()
     counted: set[str] = set()
 

@@ -17,11 +17,11 @@ import libcst as cst
 
 from lockless.codemod.references import (
     FieldKey,
+    Reference,
     code_of,
     field_key,
     field_text,
     first_line_of,
-    Reference,
     references_in,
     self_attribute,
 )
@@ -237,8 +237,13 @@ def _refuse_test(
     references = state_references(test, context)
     references.sort(key=lambda r: r.key not in context.fields)
     for reference in references:
-        if reference.key in context.fields and _is_none_check(test, reference.node):
-            text = field_text(reference.key)
+        key = reference.key
+        if (
+            key is not None
+            and key in context.fields
+            and _is_none_check(test, reference.node)
+        ):
+            text = field_text(key)
             result.refusals.append(
                 Refusal(
                     line,
@@ -322,7 +327,7 @@ def _assignment(
     small: cst.Assign, line: int, context: BlockContext, result: BlockResult
 ) -> Operation | None:
     keys = [field_key(t.target, context.stats_attrs) for t in small.targets]
-    written = [k for k in keys if k in context.fields]
+    written = [k for k in keys if k is not None and k in context.fields]
     tuple_fields = _tuple_target_fields(small, context)
     if len(written) > 1 or tuple_fields:
         _refuse_reset_together(written or tuple_fields, small, line, context, result)
@@ -362,7 +367,7 @@ def _assignment(
 def _self_increment(
     key: FieldKey, value: cst.BaseExpression, context: BlockContext
 ) -> tuple[cst.BaseExpression, bool] | None:
-    """``(amount, negate)`` for ``field + amount``, ``amount + field``, ``field - amount``."""
+    """``(amount, negate)`` for ``f + amount``, ``amount + f`` and ``f - amount``."""
     if not isinstance(value, cst.BinaryOperation):
         return None
     left = field_key(value.left, context.stats_attrs)
@@ -456,7 +461,11 @@ def _copied_stats(
     func = value.func
     if isinstance(func, cst.Attribute):
         owner = self_attribute(func.value)
-        if owner in context.stats_attrs and func.attr.value in context.copiers:
+        if (
+            owner is not None
+            and owner in context.stats_attrs
+            and func.attr.value in context.copiers
+        ):
             return (owner, ()) if not value.args else None
         name = func.attr.value
     elif isinstance(func, cst.Name):

@@ -1,11 +1,12 @@
-"""Names of generated things: ``Atomic<Stats>`` classes, ``record_*`` methods, parameters.
+"""Names of generated things: ``Atomic<Stats>`` classes, ``record_*`` methods.
 
 The rule for ``record_*`` methods: a method is named after the owner method
 whose lock block it replaces. Leading underscores and one leading ``on_`` or
 ``record_`` are dropped, then ``record_`` is put in front: ``on_found`` and
 ``_record_found`` both give ``record_found``, ``route_durable`` gives
-``record_route_durable``; a method named ``record`` gives ``record``. Blocks with the same updates share one method,
-named after the first of them (in source order). When two different blocks
+``record_route_durable``; a method named ``record`` gives ``record``.
+Blocks with the same updates share one method, named after the first of them
+(in source order). When two different blocks
 would get the same name (two blocks in one method, or ``on_x`` and
 ``record_x``), the later ones get ``_2``, ``_3``, ... in source order. So the
 names depend only on the source, never on the order of analysis.

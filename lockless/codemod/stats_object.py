@@ -312,7 +312,10 @@ class _ClassBuilder:
             for arg in _construction_args(self.group)
             if arg.keyword is not None
         )
-        values = [(f.name, f"self.{storage_name(f.name)}.load()") for f in self.atomics.values()]
+        values = [
+            (f.name, f"self.{storage_name(f.name)}.load()")
+            for f in self.atomics.values()
+        ]
         values += [(p.name, f"self.{p.name}") for p in identity]
         values += [(p.name, p.name) for p in self.live.values()]
         values.sort(key=lambda pair: self._order(pair[0]))

@@ -23,7 +23,13 @@ from libcst.codemod import (
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
-from lockless.codemod.analysis import Group, ModuleFacts, analyse_class, guess_pattern
+from lockless.codemod.analysis import (
+    Group,
+    ModuleFacts,
+    analyse_class,
+    block_statements,
+    guess_pattern,
+)
 from lockless.codemod.bare_fields import plan_bare_fields
 from lockless.codemod.blocks import Refusal
 from lockless.codemod.locks import find_class_locks
@@ -36,13 +42,16 @@ from lockless.codemod.render import (
     parse_statements,
     render_atomic_class,
 )
-from lockless.codemod.sites import Outcome, Pattern, RewriteOptions, RewriteResult, Site
+from lockless.codemod.sites import Outcome, RewriteOptions, RewriteResult, Site
 from lockless.codemod.stats_object import plan_stats_object
 from lockless.exceptions import InvalidInput, RewriteFailed
 
 _BREAKER_MODULE = "lockless.codemod.breaker"
 
-LeaveResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
+SmallResult = Union[cst.BaseSmallStatement, cst.RemovalSentinel]
+StatementResult = Union[
+    cst.BaseStatement, cst.RemovalSentinel, cst.FlattenSentinel[cst.BaseStatement]
+]
 
 
 class StatsGatherer(ContextAwareVisitor):
@@ -77,7 +86,10 @@ class StatsGatherer(ContextAwareVisitor):
         pattern = guess_pattern(group)
         if refusals:
             for refusal in _distinct(refusals):
-                if any(s.line == refusal.line and s.reason == refusal.reason for s in self.sites):
+                if any(
+                    s.line == refusal.line and s.reason == refusal.reason
+                    for s in self.sites
+                ):
                     continue  # the same statement seen from an enclosing lock
                 self.sites.append(
                     Site(
@@ -122,7 +134,7 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
     def __init__(
         self,
         context: CodemodContext,
-        options: RewriteOptions = RewriteOptions(),
+        options: RewriteOptions = RewriteOptions(),  # noqa: B008 (frozen, shared safely)
         *,
         path: str = "<string>",
         claimed: Collection[str] = frozenset(),
@@ -171,34 +183,64 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
                     self.context, module, obj, asname
                 )
 
-    def on_leave(
-        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
-    ) -> LeaveResult:
-        result = super().on_leave(original_node, updated_node)
-        if not isinstance(result, cst.CSTNode):
-            return result
-        plan = self.plan
-        if original_node in plan.expressions:
-            return self._expression(original_node, result)
-        if original_node in plan.small:
-            return self._small(original_node, result)
-        if original_node in plan.compound:
-            return self._compound(original_node, result)
-        if isinstance(result, cst.FunctionDef):
-            return self._function(original_node, result)
-        if original_node in plan.before_class:
-            return self._before_class(original_node, result)
-        if isinstance(result, cst.IndentedBlock) and not result.body:
-            return result.with_changes(body=parse_statements("pass", self._module))
-        return result
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        return self._expression(original_node, updated_node)
 
-    def _expression(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
-        new = parse_expression(self.plan.expressions[original], self._module)
-        if isinstance(updated, (cst.Attribute, cst.Name)) and updated.lpar:
+    def leave_Name(
+        self, original_node: cst.Name, updated_node: cst.Name
+    ) -> cst.BaseExpression:
+        return self._expression(original_node, updated_node)
+
+    def leave_Assign(
+        self, original_node: cst.Assign, updated_node: cst.Assign
+    ) -> SmallResult:
+        return self._small(original_node, updated_node)
+
+    def leave_AnnAssign(
+        self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign
+    ) -> SmallResult:
+        return self._small(original_node, updated_node)
+
+    def leave_AugAssign(
+        self, original_node: cst.AugAssign, updated_node: cst.AugAssign
+    ) -> SmallResult:
+        return self._small(original_node, updated_node)
+
+    def leave_Return(
+        self, original_node: cst.Return, updated_node: cst.Return
+    ) -> SmallResult:
+        return self._small(original_node, updated_node)
+
+    def leave_Expr(
+        self, original_node: cst.Expr, updated_node: cst.Expr
+    ) -> SmallResult:
+        return self._small(original_node, updated_node)
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if updated_node.body:
+            return updated_node
+        return updated_node.with_changes(body=parse_statements("pass", self._module))
+
+    def _expression(
+        self, original: cst.BaseExpression, updated: cst.Attribute | cst.Name
+    ) -> cst.BaseExpression:
+        code = self.plan.expressions.get(original)
+        if code is None:
+            return updated
+        new = parse_expression(code, self._module)
+        if updated.lpar:
             return new.with_changes(lpar=updated.lpar, rpar=updated.rpar)
         return new
 
-    def _small(self, original: cst.CSTNode, updated: cst.CSTNode) -> LeaveResult:
+    def _small(
+        self, original: cst.BaseSmallStatement, updated: cst.BaseSmallStatement
+    ) -> SmallResult:
+        if original not in self.plan.small:
+            return updated
         code = self.plan.small[original]
         if code is None:
             return cst.RemovalSentinel.REMOVE
@@ -206,34 +248,38 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
         semicolon = getattr(updated, "semicolon", cst.MaybeSentinel.DEFAULT)
         return new.with_changes(semicolon=semicolon)
 
-    def _compound(self, original: cst.CSTNode, updated: cst.CSTNode) -> LeaveResult:
-        assert isinstance(updated, cst.With)
-        code = self.plan.compound[original]
-        if code is None:
-            body = updated.body
-            statements: list[cst.BaseStatement] = (
-                [cst.SimpleStatementLine(body=body.body)]
-                if isinstance(body, cst.SimpleStatementSuite)
-                else list(body.body)
-            )
-        else:
-            statements = parse_statements(code, self._module)
+    def leave_With(
+        self, original_node: cst.With, updated_node: cst.With
+    ) -> StatementResult:
+        if original_node not in self.plan.compound:
+            return updated_node
+        code = self.plan.compound[original_node]
+        updated = updated_node
+        statements = (
+            block_statements(updated)
+            if code is None
+            else parse_statements(code, self._module)
+        )
         if not statements:
             return cst.RemovalSentinel.REMOVE
         first = statements[0]
+        assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
         statements[0] = first.with_changes(
             leading_lines=[*updated.leading_lines, *first.leading_lines]
         )
         return cst.FlattenSentinel(statements)
 
-    def _function(self, original: cst.CSTNode, updated: cst.FunctionDef) -> LeaveResult:
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> StatementResult:
+        updated = updated_node
         body = updated.body
-        appended = self.plan.append_to_function.get(original)
+        appended = self.plan.append_to_function.get(original_node)
         if appended and isinstance(body, cst.IndentedBlock):
             extra = parse_statements("\n".join(appended), self._module)
             kept = [s for s in body.body if not _is_pass(s)]
             updated = updated.with_changes(body=body.with_changes(body=[*kept, *extra]))
-        after = self.plan.after_function.get(original)
+        after = self.plan.after_function.get(original_node)
         if not after:
             return updated
         added: list[cst.BaseStatement] = []
@@ -244,10 +290,12 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
                 )
         return cst.FlattenSentinel([updated, *added])
 
-    def _before_class(self, original: cst.CSTNode, updated: cst.CSTNode) -> LeaveResult:
-        assert isinstance(updated, cst.ClassDef)
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> StatementResult:
+        updated = updated_node
         generated: list[cst.BaseStatement] = []
-        for cls in self.plan.before_class[original]:
+        for cls in self.plan.before_class.get(original_node, []):
             for statement in parse_statements(render_atomic_class(cls), self._module):
                 generated.append(
                     statement.with_changes(
@@ -256,8 +304,16 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
                 )
         if not generated:
             return updated
-        generated[0] = generated[0].with_changes(leading_lines=updated.leading_lines)
-        owner = updated.with_changes(leading_lines=[cst.EmptyLine(indent=False)] * 2)
+        # Blank lines above the owner go above the new class; comments stay
+        # with the owner they describe.
+        lines = list(updated.leading_lines)
+        blanks = 0
+        while blanks < len(lines) and lines[blanks].comment is None:
+            blanks += 1
+        generated[0] = generated[0].with_changes(leading_lines=lines[:blanks])
+        owner = updated.with_changes(
+            leading_lines=[cst.EmptyLine(indent=False)] * 2 + lines[blanks:]
+        )
         return cst.FlattenSentinel([*generated, owner])
 
 
@@ -289,7 +345,10 @@ def _is_pass(statement: cst.BaseStatement) -> bool:
 
 
 def rewrite_source(
-    code: str, *, path: str = "<string>", options: RewriteOptions = RewriteOptions()
+    code: str,
+    *,
+    path: str = "<string>",
+    options: RewriteOptions = RewriteOptions(),  # noqa: B008 (frozen, shared safely)
 ) -> RewriteResult:
     """Rewrite the lock-guarded statistics in ``code``; see the module docstring.
 

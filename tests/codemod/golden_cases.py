@@ -15,12 +15,13 @@ After an intended change, regenerate every expected file and review the diff:
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 
-from lockless.codemod.sites import Site
+from lockless.codemod.sites import RewriteResult, Site
 from lockless.codemod.transform import rewrite_source
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,14 +36,22 @@ def golden_cases() -> list[Path]:
     found: list[Path] = []
     for folder in PATTERN_FOLDERS:
         found.extend(
-            sorted(p for p in (FIXTURES / folder).iterdir() if (p / "input.py").exists())
+            sorted(
+                p for p in (FIXTURES / folder).iterdir() if (p / "input.py").exists()
+            )
         )
     return found
 
 
 def rewrite(code: str, path: str = "input.py") -> tuple[str, list[Site]]:
-    result = rewrite_source(code, path=path)
+    """The rewrite of ``code``; each distinct input is rewritten once per session."""
+    result = _rewrite_cached(code, path)
     return result.code, list(result.sites)
+
+
+@functools.cache
+def _rewrite_cached(code: str, path: str) -> RewriteResult:
+    return rewrite_source(code, path=path)
 
 
 def report_text(sites: list[Site]) -> str:

@@ -17,8 +17,11 @@ from pathlib import Path
 import pytest
 from golden_cases import SHARED_CASES, SHARED_FIXTURES, load, rewrite, unified_diff
 
+from lockless.codemod.transform import rewrite_source
+
 pytestmark = pytest.mark.skipif(
-    not SHARED_CASES.is_dir(), reason=f"the shared cases folder {SHARED_CASES} is absent"
+    not SHARED_CASES.is_dir(),
+    reason=f"the shared cases folder {SHARED_CASES} is absent",
 )
 
 CASE_FILES = sorted(SHARED_CASES.glob("*.py")) if SHARED_CASES.is_dir() else []
@@ -116,7 +119,8 @@ class TestRefusals:
     def test_left_byte_identical(self, case: Path) -> None:
         code = case.read_text()
 
-        actual, sites = rewrite(code, case.name)
+        result = rewrite_source(code, path=case.name)
+        actual, sites = result.code, result.sites
 
         assert actual is code
         assert sites and all(s.outcome.value == "refused" for s in sites)
@@ -134,7 +138,9 @@ class TestRefusals:
             return
         for line, words in expectations:
             matching = [
-                s for s in refused if s.line == line and all(w in s.reason for w in words)
+                s
+                for s in refused
+                if s.line == line and all(w in s.reason for w in words)
             ]
             assert matching, f"no refused site at line {line} with {words}: {refused}"
             assert matching[0].describe().startswith(f"{case.name}:{line}: refused: ")
@@ -162,8 +168,9 @@ _DEADLOCK_PROBE = textwrap.dedent(
     threads = [threading.Thread(target=f, daemon=True) for f in (lookups, reports)]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + 5.0
     for thread in threads:
-        thread.join(timeout=6.0)
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
     print("deadlock" if any(t.is_alive() for t in threads) else "finished", flush=True)
     os._exit(0)
     """
