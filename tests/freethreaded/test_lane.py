@@ -141,7 +141,10 @@ def _pip(venv_python: Path, *args: str) -> None:
 
 def _make_venv(python: Path) -> Path:
     """Create (once per interpreter, checkout and requirement set) the lane venv."""
-    key_source = "\n".join([str(python.resolve()), str(REPO), *FT_REQUIREMENTS])
+    # A rebuilt interpreter (new mtime) or new requirements get a new venv.
+    built = str(python.resolve().stat().st_mtime_ns)
+    key_parts = [str(python.resolve()), built, str(REPO), *FT_REQUIREMENTS]
+    key_source = "\n".join(key_parts)
     key = hashlib.sha256(key_source.encode()).hexdigest()[:12]
     venv = CACHE / f"ft-venv-{key}"
     venv_python = venv / "bin" / "python"
