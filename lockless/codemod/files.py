@@ -172,7 +172,7 @@ class _FolderWalk:
             if is_folder:
                 yield from self._enter(entry, child, ignores)
             elif self.include.match_file(child):
-                yield entry.path
+                yield os.path.normpath(entry.path)  # "./a.py" is shown as "a.py"
 
     def _enter(
         self,

@@ -179,9 +179,8 @@ def rewrite_file(
     except (SourceAccessError, RewriteFailed) as error:
         return FileReport(path, FileStatus.ERROR, error=str(error))
     except InvalidInput as error:
-        return FileReport(
-            path, FileStatus.ERROR, error=str(error), error_line=error.line
-        )
+        message = _without_location(str(error), path, error.line)
+        return FileReport(path, FileStatus.ERROR, error=message, error_line=error.line)
     except Exception as error:  # noqa: BLE001 - a bug on one file must not end the run
         message = f"internal error, please report: {type(error).__name__}: {error}"
         return FileReport(path, FileStatus.ERROR, error=message)
@@ -195,6 +194,14 @@ def rewrite_file(
                 path, FileStatus.ERROR, sites=result.sites, error=str(error)
             )
     return FileReport(path, FileStatus.CHANGED, sites=result.sites, diff=diff)
+
+
+def _without_location(message: str, path: str, line: int | None) -> str:
+    """The message without a leading ``path:line:``; the report adds its own."""
+    for prefix in (f"{path}:{line}: ", f"{path}: "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
 
 
 def _load_transform() -> Transform:
