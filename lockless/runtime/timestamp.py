@@ -32,6 +32,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Union
 
 from lockless.runtime.backend import get_backend
+from lockless.runtime.counter import AtomicCounter
 from lockless.runtime.int64 import checked
 
 TimeValue = Union[float, datetime, None]
@@ -87,6 +88,19 @@ class AtomicTimestamp:
         self._kind = kind
         self._tz = tz
         self._ns = get_backend(backend).register_type(0)
+
+    @classmethod
+    def over(
+        cls, ns: AtomicCounter, kind: str = "float", *, tz: tzinfo | None = None
+    ) -> AtomicTimestamp:
+        """A timestamp whose nanoseconds live in ``ns``, an existing counter.
+
+        For counters the runtime does not allocate itself, such as one on
+        shared memory (``lockless.runtime.shared``).
+        """
+        stamp = cls(kind, tz=tz, backend="locked")
+        stamp._ns = ns
+        return stamp
 
     @property
     def kind(self) -> str:
