@@ -5,6 +5,12 @@ consistent). ``cereggii`` raises ``OverflowError`` where lockless wraps, so
 an overflowing add falls back to a compare-and-set loop that wraps; the fast
 path pays nothing for it.
 
+``handle()`` returns a ``CereggiiHandle`` whose ``inc``, ``dec`` and ``add``
+are the ``AtomicInt64``'s own C methods, with no Python frame per call: on
+3.13t that is about twice as fast as ``counter.inc()``. The price is at the
+64-bit limits: an add through a handle that would leave the range raises
+``OverflowError`` and changes nothing, where the counter's methods wrap.
+
 Floats are a ``cereggii.AtomicRef`` holding the float object, updated by a
 compare-and-set loop: read the current object, add, and publish the sum only
 if the reference has not changed meanwhile (identity comparison, so there is
@@ -21,6 +27,18 @@ import cereggii  # type: ignore[import-untyped]  # ships no type information
 from lockless.runtime.counter import AtomicCounter
 from lockless.runtime.floats import AtomicFloat, as_float
 from lockless.runtime.int64 import checked, wrap
+
+
+class CereggiiHandle:
+    """Adds that call straight into the ``AtomicInt64`` (see the module docstring)."""
+
+    __slots__ = ("inc", "dec", "add")
+
+    def __init__(self, atom: cereggii.AtomicInt64) -> None:
+        # Bound C methods; their int results are ignored by callers.
+        self.inc = atom.increment_and_get
+        self.dec = atom.decrement_and_get
+        self.add = atom.increment_and_get
 
 
 class CereggiiCounter(AtomicCounter):
@@ -70,6 +88,10 @@ class CereggiiCounter(AtomicCounter):
             return int(self._atom.get_and_increment(n))
         except OverflowError:
             return self._wrapping_add(n)[0]
+
+    def handle(self) -> CereggiiHandle:
+        """Adds with no Python frame; they raise ``OverflowError`` at the limits."""
+        return CereggiiHandle(self._atom)
 
     def load(self) -> int:
         return int(self._atom.get())

@@ -93,9 +93,11 @@ class AtomicCounter:
     def handle(self) -> CounterHandle:
         """Something to ``inc``/``dec``/``add`` through from the calling thread only.
 
-        Hoist it out of a hot loop. Backends whose adds touch one shared atomic
-        return the counter itself; ``sharded`` returns the thread's own cell,
-        which skips the per-call thread-local lookup.
+        Hoist it out of a hot loop. ``sharded`` returns the thread's own cell,
+        which skips the per-call thread-local lookup; ``cereggii`` returns the
+        atomic's C methods, which skip a Python frame (and raise
+        ``OverflowError`` at the 64-bit limits instead of wrapping); the other
+        backends return the counter itself.
         """
         return self
 

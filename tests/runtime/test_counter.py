@@ -121,6 +121,18 @@ class TestSixtyFourBits:
         assert counter.compare_and_set(2**64 + 3, 1) is False
         assert counter.load() == 3
 
+    def test_handles_wrap_except_on_cereggii(self, backend: str) -> None:
+        counter = AtomicCounter(INT64_MAX, backend=backend)
+        handle = counter.handle()
+
+        if backend == "cereggii":
+            with pytest.raises(OverflowError):
+                handle.inc()
+            assert counter.load() == INT64_MAX
+        else:
+            handle.inc()
+            assert counter.load() == INT64_MIN
+
     def test_non_int_store_is_a_type_error(self, backend: str) -> None:
         counter = AtomicCounter(backend=backend)
 
