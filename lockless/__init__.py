@@ -20,7 +20,10 @@ from lockless.runtime import (
     CounterHandle,
     IdentityField,
     available_backends,
+    datetime_to_ns,
     default_backend,
+    ns_to_seconds,
+    seconds_to_ns,
 )
 
 __version__ = "0.1.0"
@@ -40,5 +43,8 @@ __all__ = [
     "IdentityField",
     "__version__",
     "available_backends",
+    "datetime_to_ns",
     "default_backend",
+    "ns_to_seconds",
+    "seconds_to_ns",
 ]

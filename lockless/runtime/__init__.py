@@ -16,6 +16,11 @@ pattern of lock-guarded statistics:
 4. Circuit breakers: ``AtomicCircuitBreakerMetrics`` and
    ``AtomicBreakerState``, giving ``CircuitBreakerSnapshot``.
 5. "Last processed at": ``AtomicTimestamp``, epoch nanoseconds, 0 = never.
+   ``seconds_to_ns``, ``ns_to_seconds`` and ``datetime_to_ns`` are its exact
+   conversions, for code that keeps nanoseconds itself (a breaker's
+   opened-at time): for today's ``time.time()`` values ``round(t * 1e9)``
+   can be off by up to 128 ns and does not always give ``t`` back;
+   ``seconds_to_ns(t)`` is the nearest nanosecond and round-trips exactly.
 
 Every class takes ``backend=`` to choose an implementation; see
 ``lockless.runtime.backend`` for the backends and how the default is chosen,
@@ -40,7 +45,12 @@ from lockless.runtime.counter import AtomicCounter, CounterHandle
 from lockless.runtime.floats import AtomicFloat
 from lockless.runtime.identity import IdentityField
 from lockless.runtime.int64 import INT64_MAX, INT64_MIN
-from lockless.runtime.timestamp import AtomicTimestamp
+from lockless.runtime.timestamp import (
+    AtomicTimestamp,
+    datetime_to_ns,
+    ns_to_seconds,
+    seconds_to_ns,
+)
 
 __all__ = [
     "INT64_MAX",
@@ -56,5 +66,8 @@ __all__ = [
     "CounterHandle",
     "IdentityField",
     "available_backends",
+    "datetime_to_ns",
     "default_backend",
+    "ns_to_seconds",
+    "seconds_to_ns",
 ]

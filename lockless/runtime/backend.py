@@ -143,6 +143,11 @@ def default_backend() -> str:
     return available_backends()[0]
 
 
+def usable_or_default(name: str) -> str | None:
+    """``name`` if this process can use it, else ``None`` (meaning the default)."""
+    return name if name in available_backends() else None
+
+
 def get_backend(name: str | None = None) -> Backend:
     """The backend called ``name``, or the default one; loaded on first use."""
     chosen = default_backend() if name is None else _check_name(name, "")

@@ -103,3 +103,22 @@ class AtomicCounter:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.load()} backend={self.backend_name!r}>"
+
+    # Copies and pickles hold the value, never the atomic: a copy is a new,
+    # independent counter of the same backend (or the default one where that
+    # backend is not usable, e.g. after unpickling in another interpreter).
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (rebuild_counter, (self.backend_name, self.load()))
+
+    def __copy__(self) -> AtomicCounter:
+        return rebuild_counter(self.backend_name, self.load())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AtomicCounter:
+        return self.__copy__()
+
+
+def rebuild_counter(backend: str, value: int) -> AtomicCounter:
+    """A new counter holding ``value``, on ``backend`` if usable here."""
+    from lockless.runtime.backend import usable_or_default
+
+    return AtomicCounter(value, backend=usable_or_default(backend))

@@ -55,6 +55,23 @@ class AtomicFloat:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.load()!r} backend={self.backend_name!r}>"
 
+    # Like counters: copies and pickles hold the value, never the atomic.
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (rebuild_float, (self.backend_name, self.load()))
+
+    def __copy__(self) -> AtomicFloat:
+        return rebuild_float(self.backend_name, self.load())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AtomicFloat:
+        return self.__copy__()
+
+
+def rebuild_float(backend: str, value: float) -> AtomicFloat:
+    """A new float cell holding ``value``, on ``backend`` if usable here."""
+    from lockless.runtime.backend import usable_or_default
+
+    return AtomicFloat(value, backend=usable_or_default(backend))
+
 
 def as_float(x: float) -> float:
     """``x`` as a built-in float (ints accepted), or ``TypeError``."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Union
+from typing import Any, Union
 
 from lockless.runtime.backend import get_backend
 from lockless.runtime.counter import AtomicCounter
@@ -142,3 +142,20 @@ class AtomicTimestamp:
 
     def __repr__(self) -> str:
         return f"<AtomicTimestamp {self.load()!r}>"
+
+    # Copies and pickles hold the time, never the atomic.
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (rebuild_timestamp, (self._kind, self._tz, self.load_ns()))
+
+    def __copy__(self) -> AtomicTimestamp:
+        return rebuild_timestamp(self._kind, self._tz, self.load_ns())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AtomicTimestamp:
+        return self.__copy__()
+
+
+def rebuild_timestamp(kind: str, tz: tzinfo | None, ns: int) -> AtomicTimestamp:
+    """A new timestamp of ``kind`` holding ``ns``, on the default backend."""
+    stamp = AtomicTimestamp(kind, tz=tz)
+    stamp.store_ns(ns)
+    return stamp

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from runtime_stress import run_threads
 
-from lockless import AtomicTimestamp
+from lockless import AtomicTimestamp, datetime_to_ns, ns_to_seconds, seconds_to_ns
 
 # From 2**23 s (about 97 days after 1970) to the last int64 nanosecond.
 wall_clock_seconds = st.floats(min_value=2.0**23, max_value=9.2e9)
@@ -154,3 +154,22 @@ class TestThreads:
         run_threads(work)
 
         assert seen <= stored
+
+
+class TestConversions:
+    """The exported conversions agree with the timestamp's own."""
+
+    @settings(max_examples=200)
+    @given(seconds=wall_clock_seconds)
+    def test_seconds_round_trip(self, seconds: float) -> None:
+        assert ns_to_seconds(seconds_to_ns(seconds)) == seconds
+
+    def test_nearest_nanosecond(self) -> None:
+        assert seconds_to_ns(1.5) == 1_500_000_000
+        assert seconds_to_ns(-1.5) == -1_500_000_000
+        assert seconds_to_ns(0.1) == 100_000_000
+
+    def test_datetime_to_ns_is_exact(self) -> None:
+        moment = datetime(2026, 12, 4, 0, 0, 0, 1, tzinfo=UTC)
+
+        assert datetime_to_ns(moment) == 1_796_342_400_000_001_000
