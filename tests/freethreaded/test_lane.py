@@ -45,6 +45,19 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lockle
 # cereggii 1.0.0.post1 is the only release with a cp313t wheel.
 FT_REQUIREMENTS = ("pytest>=8", "hypothesis>=6.100", "cereggii==1.0.0.post1")
 
+# The lane's venv has only the runtime's needs: no plugins the project's
+# addopts might name, and no conftest above tests/runtime (it could import
+# the codemod's dependencies).
+RUNTIME_SUITE_OPTIONS = (
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-o",
+    "addopts=",
+    "--confcutdir",
+    "tests/runtime",
+)
+
 BUILD_TIMEOUT = 30 * 60
 INSTALL_TIMEOUT = 10 * 60
 CHECK_TIMEOUT = 10 * 60
@@ -218,9 +231,7 @@ class TestRuntimeSuite:
     """The runtime's own tests pass without the GIL."""
 
     def test_runtime_tests_pass(self, ft_python: Path) -> None:
-        done = _run(
-            ft_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/runtime"
-        )
+        done = _run(ft_python, "-m", "pytest", *RUNTIME_SUITE_OPTIONS, "tests/runtime")
 
         if done.returncode == 5:
             pytest.skip("tests/runtime collected no tests")
