@@ -25,8 +25,14 @@ Backends:
     processes (``lockless.runtime.shared``) and is never chosen by default.
 
 The choice, in order: the ``backend=`` argument of a constructor; else the
-``LOCKLESS_BACKEND`` environment variable, read once per process; else
-``cereggii`` if usable; else ``sharded``.
+``LOCKLESS_BACKEND`` environment variable (read by each constructor that has
+no ``backend=``); else ``cereggii`` if usable; else ``sharded``. Which
+backends are usable is worked out once per process, on first use rather than
+at ``import lockless``, so importing stays cheap. A name that is unknown, or
+known but not usable here, raises ``BackendError`` naming it and the valid
+choices; a bad ``LOCKLESS_BACKEND`` fails the first construction, not the
+import. ``atomics`` counts as usable whenever it is installed, because
+finding out whether it would turn the GIL back on means importing it.
 """
 
 from __future__ import annotations
