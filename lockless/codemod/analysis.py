@@ -72,6 +72,8 @@ class ModuleFacts:
     """Attribute names read on something other than ``self``, with lines."""
     module_names: set[str]
     """Names bound at module level (imports, classes, functions, globals)."""
+    column_of: Callable[[cst.CSTNode], int] = lambda node: 0
+    """The 0-based column where ``node`` starts."""
 
 
 @dataclass

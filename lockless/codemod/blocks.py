@@ -175,7 +175,9 @@ def _classify_statement(
         if conditional is not None:
             result.operations.append(conditional)
         return
-    if isinstance(statement, cst.With):
+    if isinstance(statement, cst.With) and all(
+        self_attribute(item.item) is not None for item in statement.items
+    ):
         inner = [code_of(item.item) for item in statement.items]
         result.refusals.append(
             Refusal(
@@ -565,8 +567,8 @@ def _refuse_other(
             )
             return
     text = first_line_of(node)
-    # A return of a local or a constant is reported once: it follows a decision.
-    key = "work:return" if isinstance(node, cst.Return) else f"work:{text}"
+    # Reported once per lock: the first such statement says enough.
+    key = "work"
     result.refusals.append(
         Refusal(
             line,

@@ -23,6 +23,7 @@ def gather_module_facts(
     module: cst.Module,
     line_of: Callable[[cst.CSTNode], int],
     qualified_names: Callable[[cst.CSTNode], Collection[str]],
+    column_of: Callable[[cst.CSTNode], int],
 ) -> ModuleFacts:
     collector = _Collector(line_of)
     module.visit(collector)
@@ -34,6 +35,7 @@ def gather_module_facts(
         outside_writes=collector.outside_writes,
         outside_reads=collector.outside_reads,
         module_names=_module_names(module) | set(dir(builtins)),
+        column_of=column_of,
     )
 
 

@@ -44,10 +44,15 @@ def render_atomic_class(cls: GeneratedClass) -> str:
 
 
 def _docstring(cls: GeneratedClass) -> str:
-    long = f"{cls.stats_type} counters as atomics; replaces {cls.lock} of {cls.owner}."
-    if len(long) + 10 <= LINE_LENGTH:
-        return long
-    return f"{cls.stats_type} counters as atomics, replacing a lock."
+    candidates = (
+        f"{cls.stats_type} counters as atomics; replaces {cls.lock} of {cls.owner}.",
+        f"{cls.stats_type} counters of {cls.owner} as atomics, replacing a lock.",
+        f"{cls.stats_type} counters as atomics, replacing a lock.",
+    )
+    for text in candidates:
+        if len(text) + 10 <= LINE_LENGTH:
+            return text
+    return candidates[-1]
 
 
 def _signature(

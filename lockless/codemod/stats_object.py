@@ -40,6 +40,7 @@ from lockless.codemod.plan import (
     RecordMethod,
 )
 from lockless.codemod.references import code_of, mentions_self
+from lockless.codemod.render import LINE_LENGTH
 from lockless.codemod.stats_classes import StatsClass, StatsField
 
 
@@ -186,7 +187,8 @@ class _ClassBuilder:
                 what = "a lock block both updates and copies the stats"
                 self.refusals.append(_refusal(line, what, "mixed-block"))
                 return
-            self.edits.compound[statement] = self._snapshot_call(live, copies[0])
+            call = self._snapshot_call(live, copies[0])
+            self.edits.compound[statement] = self._wrapped(call, statement)
             return
         method = _Method()
         if not self._add_operations(operations, method, "", line):
@@ -194,7 +196,22 @@ class _ClassBuilder:
         name = self._record_method(method)
         call = f"self.{self.attr}.{name}({', '.join(method.arguments)})"
         returns = method.returns != "None"
-        self.edits.compound[statement] = f"return {call}" if returns else call
+        code = f"return {call}" if returns else call
+        self.edits.compound[statement] = self._wrapped(code, statement)
+
+    def _wrapped(self, code: str, statement: cst.With) -> str:
+        """``code`` with one argument a line when it would pass the line length."""
+        depth = self.facts.column_of(statement) // 4
+        indent = "    " * depth
+        if len(indent) + len(code) <= LINE_LENGTH or not code.endswith(")"):
+            return code
+        head, _, arguments = code[:-1].partition("(")
+        parts = _split_arguments(arguments)
+        if len(parts) < 2:
+            return code
+        # Continuation lines are relative: libcst adds the block's indentation.
+        inner = "".join(f"    {part},\n" for part in parts)
+        return f"{head}(\n{inner})"
 
     def _snapshot_call(
         self, live: dict[str, cst.BaseExpression], copy: ReturnCopy
@@ -339,6 +356,26 @@ class _ClassBuilder:
 def _construction_args(group: Group) -> Sequence[cst.Arg]:
     construction = stats_construction(group)
     return construction.args if construction is not None else ()
+
+
+def _split_arguments(arguments: str) -> list[str]:
+    """Top-level comma-separated parts of an argument list."""
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    for char in arguments:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        parts.append(current.strip())
+    return parts
 
 
 def _signed(amount: str, negate: bool) -> str:

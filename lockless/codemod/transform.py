@@ -69,7 +69,9 @@ class StatsGatherer(ContextAwareVisitor):
         self.sites: list[Site] = []
 
     def visit_Module(self, node: cst.Module) -> bool:
-        facts = gather_module_facts(node, self._line_of, self._qualified_names)
+        facts = gather_module_facts(
+            node, self._line_of, self._qualified_names, self._column_of
+        )
         for name, class_locks in find_class_locks(node).items():
             if name in self.claimed:
                 continue
@@ -113,6 +115,10 @@ class StatsGatherer(ContextAwareVisitor):
             return int(position.start.line)
         children = node.children
         return self._line_of(children[0]) if children else 0
+
+    def _column_of(self, node: cst.CSTNode) -> int:
+        position = self.get_metadata(PositionProvider, node, None)
+        return int(position.start.column) if position is not None else 0
 
     def _qualified_names(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
@@ -175,7 +181,10 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
             names.add("IdentityField")
         for name in sorted(names):
             AddImportsVisitor.add_needed_import(self.context, runtime, name)
-        for node in self.plan.dropped:
+        # Imports used only by replaced code (a lock factory, copy.copy in a
+        # reader, an Optional annotation) are removed once nothing uses them.
+        replaced = [*self.plan.dropped, *self.plan.small, *self.plan.compound]
+        for node in replaced:
             RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
         if self.plan.removed_locks:
             for module, obj, asname in lock_imports(tree):
