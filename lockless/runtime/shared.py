@@ -52,7 +52,7 @@ from typing import Any, ClassVar, TypeVar
 from lockless.exceptions import LayoutMismatch
 from lockless.runtime.buffer_counter import BufferCounter
 from lockless.runtime.counter import AtomicCounter
-from lockless.runtime.timestamp import AtomicTimestamp
+from lockless.runtime.timestamp import AtomicTimestamp, TimeKind
 
 MAGIC = b"LOCKLSS1"
 SLOT_BYTES = 64
@@ -114,7 +114,7 @@ class SharedTimestamp(SharedField):
 
     kind = "timestamp"
 
-    def __init__(self, kind: str = "float", *, tz: tzinfo | None = None) -> None:
+    def __init__(self, kind: TimeKind = "float", *, tz: tzinfo | None = None) -> None:
         super().__init__()
         self.value_kind = kind
         self.tz = tz

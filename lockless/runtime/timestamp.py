@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from lockless.runtime.backend import get_backend
 from lockless.runtime.counter import AtomicCounter
 from lockless.runtime.int64 import checked
 
 TimeValue = Union[float, datetime, None]
+TimeKind = Literal["float", "datetime"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NS_PER_S = 1_000_000_000
@@ -76,7 +77,7 @@ class AtomicTimestamp:
 
     def __init__(
         self,
-        kind: str = "float",
+        kind: TimeKind = "float",
         *,
         tz: tzinfo | None = None,
         backend: str | None = None,
@@ -91,7 +92,7 @@ class AtomicTimestamp:
 
     @classmethod
     def over(
-        cls, ns: AtomicCounter, kind: str = "float", *, tz: tzinfo | None = None
+        cls, ns: AtomicCounter, kind: TimeKind = "float", *, tz: tzinfo | None = None
     ) -> AtomicTimestamp:
         """A timestamp whose nanoseconds live in ``ns``, an existing counter.
 
@@ -103,7 +104,7 @@ class AtomicTimestamp:
         return stamp
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> TimeKind:
         return self._kind
 
     def _to_ns(self, value: TimeValue) -> int:
@@ -154,7 +155,7 @@ class AtomicTimestamp:
         return self.__copy__()
 
 
-def rebuild_timestamp(kind: str, tz: tzinfo | None, ns: int) -> AtomicTimestamp:
+def rebuild_timestamp(kind: TimeKind, tz: tzinfo | None, ns: int) -> AtomicTimestamp:
     """A new timestamp of ``kind`` holding ``ns``, on the default backend."""
     stamp = AtomicTimestamp(kind, tz=tz)
     stamp.store_ns(ns)

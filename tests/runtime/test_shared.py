@@ -76,7 +76,7 @@ class TestLifecycle:
 
     def test_fields_cannot_be_reassigned(self, counters: WorkerCounters) -> None:
         with pytest.raises(AttributeError, match="store"):
-            counters.requests = 5  # type: ignore[assignment]
+            counters.requests = 5
 
     def test_unlink_removes_the_name(self) -> None:
         created = WorkerCounters.create()

@@ -81,7 +81,7 @@ class TestFloatKind:
 
     def test_unsupported_values_are_refused(self) -> None:
         with pytest.raises(ValueError, match="kind"):
-            AtomicTimestamp("seconds")
+            AtomicTimestamp("seconds")  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="tz"):
             AtomicTimestamp("float", tz=UTC)
         with pytest.raises(TypeError):
