@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+from collections.abc import Iterator
 from multiprocessing import shared_memory
 
 import pytest
@@ -31,7 +32,7 @@ EXPECTED_ERRORS = PROCESSES * 2 * len(range(0, UPDATES, 10))
 
 
 @pytest.fixture
-def counters() -> object:
+def counters() -> Iterator[WorkerCounters]:
     created = WorkerCounters.create()
     yield created
     created.close()
