@@ -68,18 +68,24 @@ class AtomicCircuitBreakerMetrics:
     )
 
     def __init__(self, *, backend: str | None = None) -> None:
-        counter = get_backend(backend).counter_type
+        chosen = get_backend(backend)
+        counter, register = chosen.counter_type, chosen.register_type
         self._successes = counter(0)
         self._failures = counter(0)
-        self._consecutive_failures = counter(0)
-        self._half_open_calls = counter(0)
         self._total_duration_ns = counter(0)
+        # Reset by stores, so registers: cheap stores on every backend.
+        self._consecutive_failures = register(0)
+        self._half_open_calls = register(0)
 
     def record_success(self, duration_ns: int) -> None:
         """Count a successful call and reset the consecutive-failure run."""
         self._successes.inc()
         self._total_duration_ns.add(duration_ns)
-        self._consecutive_failures.store(0)
+        # Skipping the store when the run is already 0 keeps the common case
+        # to a read. A failure racing with this success may land before or
+        # after it, exactly as with an unconditional store.
+        if self._consecutive_failures.load():
+            self._consecutive_failures.store(0)
 
     def record_failure(self, duration_ns: int) -> int:
         """Count a failed call; return consecutive failures including this one.
