@@ -151,7 +151,11 @@ def format_table(rows: list[dict[str, object]]) -> str:
     cells = {(r["build"], r["subject"], r["threads"]): r["bytes"] for r in rows}
     threads = list(dict.fromkeys(t for _, t in columns))
 
-    lines = ["| build | object | " + " | ".join(f"{t} threads" for t in threads) + " |"]
+    lines = [
+        "| build | object | "
+        + " | ".join(f"{t} thread{'s' * (t != 1)}" for t in threads)
+        + " |"
+    ]
     lines.append("|---|---|" + "---:|" * len(threads))
     for build, subject in subjects:
         values = [cells.get((build, subject, t)) for t in threads]
