@@ -10,9 +10,9 @@
 # deb-src lookup uses its own sources file, state and cache directories
 # under WORKDIR. Build dependencies come from the host's normal apt sources.
 #
-# Exit status: 0 on success; 2 when the Debian mirror cannot be reached
-# (callers may treat that as "environment unavailable"); other codes for
-# build failures. Step timings are printed at the end.
+# Exit status: 0 on success; 2 when apt cannot fetch what the build needs
+# (mirror unreachable: callers may treat that as "environment unavailable");
+# other codes for configure, compile or install failures. Step timings are printed at the end.
 set -euo pipefail
 
 PREFIX=${1:?usage: build-freethreaded-python.sh PREFIX [WORKDIR]}
@@ -38,9 +38,12 @@ if ! apt-get update -qq; then
   echo "apt-get update failed: mirror unreachable" >&2
   exit 2
 fi
-apt-get install -y -qq --no-install-recommends \
+if ! apt-get install -y -qq --no-install-recommends \
   build-essential pkg-config xz-utils libssl-dev libffi-dev zlib1g-dev \
-  libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev >/dev/null
+  libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev >/dev/null; then
+  echo "apt-get install of the build dependencies failed" >&2
+  exit 2
+fi
 deps_done=$(now)
 
 echo "== step 2/5: python3.13 source package (trixie, private apt state)"
