@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from datetime import tzinfo
 from multiprocessing import resource_tracker, shared_memory
 from types import TracebackType
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, overload
 
 from lockless.exceptions import LayoutMismatch
 from lockless.runtime.buffer_counter import BufferCounter
@@ -100,10 +100,19 @@ class SharedCounter(SharedField):
 
     kind = "counter"
 
-    def __get__(self, instance: SharedStats | None, owner: type) -> Any:
+    @overload
+    def __get__(self, instance: None, owner: type) -> SharedCounter: ...
+
+    @overload
+    def __get__(self, instance: SharedStats, owner: type) -> AtomicCounter: ...
+
+    def __get__(
+        self, instance: SharedStats | None, owner: type
+    ) -> SharedCounter | AtomicCounter:
         if instance is None:
             return self
-        return instance.field(self.name)
+        value: AtomicCounter = instance.field(self.name)
+        return value
 
     def build(self, counter: AtomicCounter) -> AtomicCounter:
         return counter
@@ -119,10 +128,19 @@ class SharedTimestamp(SharedField):
         self.value_kind = kind
         self.tz = tz
 
-    def __get__(self, instance: SharedStats | None, owner: type) -> Any:
+    @overload
+    def __get__(self, instance: None, owner: type) -> SharedTimestamp: ...
+
+    @overload
+    def __get__(self, instance: SharedStats, owner: type) -> AtomicTimestamp: ...
+
+    def __get__(
+        self, instance: SharedStats | None, owner: type
+    ) -> SharedTimestamp | AtomicTimestamp:
         if instance is None:
             return self
-        return instance.field(self.name)
+        value: AtomicTimestamp = instance.field(self.name)
+        return value
 
     def build(self, counter: AtomicCounter) -> AtomicTimestamp:
         return AtomicTimestamp.over(counter, self.value_kind, tz=self.tz)
@@ -135,6 +153,8 @@ _untracked_attach = threading.Lock()
 def _not_tracked() -> Iterator[None]:
     # Before 3.13, attaching registers the segment with the resource tracker,
     # which then deletes it when this process exits; keep attaches out of it.
+    # Swapping the module function is process-wide: a segment another thread
+    # creates during these few microseconds is left untracked too.
     with _untracked_attach:
         register = resource_tracker.register
         resource_tracker.register = lambda name, rtype: None
