@@ -21,7 +21,12 @@ from lockless.codemod.blocks import (
     ReturnField,
     Update,
 )
-from lockless.codemod.fields import FieldTypeError, choose_atomic, updates_of
+from lockless.codemod.fields import (
+    FieldTypeError,
+    choose_atomic,
+    is_number,
+    updates_of,
+)
 from lockless.codemod.plan import AtomicField, EditPlan
 from lockless.codemod.references import FieldKey, code_of, field_text
 
@@ -99,13 +104,14 @@ def _create_field(
         if isinstance(statement, cst.AnnAssign)
         else None
     )
+    updates = updates_of(key, operations)
     try:
         atomic = choose_atomic(
-            key[1], statement.value, annotation, updates_of(key, operations)
+            text, statement.value, annotation, updates, _numeric_parameters(group)
         )
     except FieldTypeError as error:
-        line = _line_of_statement(group, statement)
-        refusals.append(Refusal(line, f"{text}: {error} (line {line})", f"type:{text}"))
+        line = _line_of_statement(group, updates[0].statement if updates else statement)
+        refusals.append(Refusal(line, f"{error} (line {line})", f"type:{text}"))
         return None
     creation = f"self.{_storage(key)} = {atomic.atomic}({atomic.arguments})"
     if isinstance(statement, cst.AnnAssign):
@@ -118,11 +124,30 @@ def _create_field(
         edits.small[statement] = creation
     edits.runtime_names.add(atomic.atomic)
     if not key[1].startswith("_"):
-        assert init_method is not None
+        if "__slots__" in group.scan.class_defaults or init_method is None:
+            reason = f"public {text} cannot become a property here (line {line})"
+            refusals.append(Refusal(line, reason, f"property:{text}"))
+            return None
         edits.after_function.setdefault(init_method, []).append(
             _property(key[1], atomic)
         )
     return atomic
+
+
+def _numeric_parameters(group: Group) -> set[str]:
+    """Constructor parameters with a number default or an int/float annotation."""
+    init = group.scan.methods.get("__init__")
+    if init is None:
+        return set()
+    numeric: set[str] = set()
+    for param in [*init.params.params, *init.params.kwonly_params]:
+        annotation = param.annotation
+        if (param.default is not None and is_number(param.default, ())) or (
+            annotation is not None
+            and code_of(annotation.annotation) in ("int", "float")
+        ):
+            numeric.add(param.name.value)
+    return numeric
 
 
 def _line_of_statement(group: Group, statement: cst.CSTNode) -> int:

@@ -141,9 +141,16 @@ class _ClassBuilder:
     def build(self) -> list[Refusal]:
         operations = [op for r in self.group.results.values() for op in r.operations]
         for key in sorted(self.group.fields, key=lambda k: self._order(k[1])):
+            updates = updates_of(key, operations)
             if any(isinstance(op, LiveAssign) and op.key == key for op in operations):
+                if updates:
+                    line = self.group.lock.line
+                    what = f"self.{self.attr}.{key[1]} is both counted and filled live"
+                    self.refusals.append(_refusal(line, what, f"live:{key[1]}"))
                 continue
-            self._add_atomic(key[1], updates_of(key, operations))
+            self._add_atomic(key[1], updates)
+        if self.refusals:
+            return self.refusals
         for block in self.group.blocks:
             self._current_method = block.method
             self._plan_block(
@@ -166,9 +173,15 @@ class _ClassBuilder:
     def _add_atomic(self, name: str, updates: Sequence[Update]) -> None:
         info = self._field(name)
         default = cst.parse_expression(info.default) if info and info.default else None
+        if isinstance(default, cst.Call):
+            line = self.group.lock.line
+            what = f"the default of {self.stats_type}.{name} is not a plain value"
+            self.refusals.append(_refusal(line, what, f"default:{name}"))
+            return
         annotation = info.annotation if info else None
         try:
-            atomic = choose_atomic(name, default, annotation, updates)
+            text = f"self.{self.attr}.{name}"
+            atomic = choose_atomic(text, default, annotation, updates)
         except FieldTypeError as error:
             line = self.group.lock.line
             self.refusals.append(_refusal(line, str(error), f"type:{name}"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from collections.abc import Collection
 from typing import Union
 
@@ -47,6 +48,10 @@ from lockless.codemod.stats_object import plan_stats_object
 from lockless.exceptions import InvalidInput, RewriteFailed
 
 _BREAKER_MODULE = "lockless.codemod.breaker"
+
+# Python 3.9 has no sys.stdlib_module_names; there the runtime import simply
+# follows the last import without a blank line.
+_STDLIB_NAMES: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 SmallResult = Union[cst.BaseSmallStatement, cst.RemovalSentinel]
 StatementResult = Union[
@@ -157,7 +162,8 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
         # Removing an unused import also drops the blank lines and comments
         # above it; give them to the statement that takes its place.
         rewritten = super().transform_module(tree)
-        return keep_removed_leading_lines(tree, rewritten)
+        rewritten = keep_removed_leading_lines(tree, rewritten)
+        return separate_runtime_import(rewritten, self.options.runtime_module)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         gatherer = StatsGatherer(self.context, path=self.path, claimed=self.claimed)
@@ -339,6 +345,33 @@ def keep_removed_leading_lines(before: cst.Module, after: cst.Module) -> cst.Mod
             continue
         body[index] = successor.with_changes(leading_lines=lines)
     return after.with_changes(body=body)
+
+
+def separate_runtime_import(module: cst.Module, runtime: str) -> cst.Module:
+    """Put a blank line between standard-library imports and the runtime import."""
+    body = list(module.body)
+    for index, statement in enumerate(body):
+        if index == 0 or _imported_module(statement) != runtime:
+            continue
+        previous = _imported_module(body[index - 1])
+        if previous is None or statement.leading_lines:
+            return module
+        if previous.split(".")[0] in _STDLIB_NAMES or previous == "__future__":
+            blank = cst.EmptyLine(indent=False)
+            body[index] = statement.with_changes(leading_lines=[blank])
+            return module.with_changes(body=body)
+    return module
+
+
+def _imported_module(statement: cst.BaseStatement) -> str | None:
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.ImportFrom) and small.module is not None:
+        return cst.Module(body=[]).code_for_node(small.module)
+    if isinstance(small, cst.Import):
+        return cst.Module(body=[]).code_for_node(small.names[0].name)
+    return None
 
 
 def _bare_code(statement: cst.BaseStatement) -> str:
