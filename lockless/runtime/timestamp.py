@@ -22,7 +22,9 @@ Conversions:
   taken as local time, as ``datetime.timestamp()`` does. ``load`` returns an
   aware datetime in ``tz`` when ``tz`` is given, otherwise a naive datetime
   in local time, so a naive value round-trips to an equal naive value and an
-  aware value to the same instant (in ``tz``).
+  aware value to the same instant (in ``tz``). A naive time that local
+  daylight-saving rules make ambiguous or skip maps to the instant
+  ``datetime.timestamp()`` picks, and loads as that instant's local time.
 """
 
 from __future__ import annotations

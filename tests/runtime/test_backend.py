@@ -19,7 +19,10 @@ from lockless.runtime.backend import BACKEND_NAMES, ENV_VAR, Backend, get_backen
 
 
 def run_python(code: str, **env: str) -> str:
-    """Run ``code`` in a fresh interpreter with ``env`` added; return stdout."""
+    """Run ``code`` in a fresh interpreter with ``env`` added; return stdout.
+
+    The runtime never prints, logs or warns, so stderr must stay empty.
+    """
     import os
 
     result = subprocess.run(
@@ -29,6 +32,7 @@ def run_python(code: str, **env: str) -> str:
         text=True,
         check=True,
     )
+    assert result.stderr == ""
     return result.stdout.strip()
 
 
@@ -95,6 +99,23 @@ class TestChoice:
         )
 
         assert run_python(code) == "[]"
+
+    def test_runtime_is_silent_and_loads_no_logging(self) -> None:
+        code = (
+            "import sys, lockless\n"
+            "for name in lockless.available_backends():\n"
+            "    if name == 'atomics':\n"
+            "        continue\n"
+            "    c = lockless.AtomicCounter(backend=name)\n"
+            "    c.inc(); c.add_and_get(2); c.swap(1); c.load()\n"
+            "    lockless.AtomicFloat(backend=name).add(1.5)\n"
+            "    lockless.AtomicTimestamp(backend=name).touch()\n"
+            "    m = lockless.AtomicCircuitBreakerMetrics(backend=name)\n"
+            "    m.record_failure(3); m.snapshot(lockless.BreakerState.OPEN)\n"
+            "sys.stdout.write(str('logging' in sys.modules))\n"
+        )
+
+        assert run_python(code) == "False"
 
     def test_fallback_without_cereggii(self) -> None:
         # A meta-path entry that refuses cereggii stands for "not installed".
