@@ -12,7 +12,8 @@
 #
 # Exit status: 0 on success; 2 when apt cannot fetch what the build needs
 # (mirror unreachable: callers may treat that as "environment unavailable");
-# other codes for configure, compile or install failures. Step timings are printed at the end.
+# other codes for configure, compile or install failures. Step timings are
+# printed at the end.
 set -euo pipefail
 
 PREFIX=${1:?usage: build-freethreaded-python.sh PREFIX [WORKDIR]}
