@@ -19,7 +19,6 @@ Otherwise the tests are skipped with the reason. Select or deselect them with
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -72,6 +71,8 @@ def _tail(text: str, lines: int = 25) -> str:
 @contextmanager
 def _exclusive(name: str) -> Iterator[None]:
     """Hold a file lock so concurrent test sessions build and install once."""
+    import fcntl  # POSIX only; the lane skips elsewhere before getting here
+
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(CACHE / f"{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
