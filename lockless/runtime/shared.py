@@ -132,17 +132,17 @@ class SharedTimestamp(SharedField):
     def __get__(self, instance: None, owner: type) -> SharedTimestamp: ...
 
     @overload
-    def __get__(self, instance: SharedStats, owner: type) -> AtomicTimestamp: ...
+    def __get__(self, instance: SharedStats, owner: type) -> AtomicTimestamp[Any]: ...
 
     def __get__(
         self, instance: SharedStats | None, owner: type
-    ) -> SharedTimestamp | AtomicTimestamp:
+    ) -> SharedTimestamp | AtomicTimestamp[Any]:
         if instance is None:
             return self
-        value: AtomicTimestamp = instance.field(self.name)
+        value: AtomicTimestamp[Any] = instance.field(self.name)
         return value
 
-    def build(self, counter: AtomicCounter) -> AtomicTimestamp:
+    def build(self, counter: AtomicCounter) -> AtomicTimestamp[Any]:
         return AtomicTimestamp.over(counter, self.value_kind, tz=self.tz)
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Literal, Union
+from typing import Any, Generic, Literal, TypeVar, Union, cast, overload
 
 from lockless.runtime.backend import get_backend
 from lockless.runtime.counter import AtomicCounter
@@ -39,6 +39,7 @@ from lockless.runtime.int64 import checked
 
 TimeValue = Union[float, datetime, None]
 TimeKind = Literal["float", "datetime"]
+V = TypeVar("V", bound=Union[float, datetime])
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NS_PER_S = 1_000_000_000
@@ -72,10 +73,33 @@ def ns_to_datetime(ns: int, tz: tzinfo | None) -> datetime:
     return aware.astimezone().replace(tzinfo=None)
 
 
-class AtomicTimestamp:
-    """A time stored as atomic epoch nanoseconds; 0 means never."""
+class AtomicTimestamp(Generic[V]):
+    """A time stored as atomic epoch nanoseconds; 0 means never.
+
+    Typed by its kind: ``AtomicTimestamp()`` is an ``AtomicTimestamp[float]``
+    whose ``load()`` is ``float | None``; ``AtomicTimestamp("datetime")`` is an
+    ``AtomicTimestamp[datetime]``.
+    """
 
     __slots__ = ("_ns", "_kind", "_tz")
+
+    @overload
+    def __init__(
+        self: AtomicTimestamp[float],
+        kind: Literal["float"] = "float",
+        *,
+        tz: None = None,
+        backend: str | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: AtomicTimestamp[datetime],
+        kind: Literal["datetime"],
+        *,
+        tz: tzinfo | None = None,
+        backend: str | None = None,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -95,14 +119,14 @@ class AtomicTimestamp:
     @classmethod
     def over(
         cls, ns: AtomicCounter, kind: TimeKind = "float", *, tz: tzinfo | None = None
-    ) -> AtomicTimestamp:
+    ) -> AtomicTimestamp[Any]:
         """A timestamp whose nanoseconds live in ``ns``, an existing counter.
 
         For counters the runtime does not allocate itself, such as one on
         shared memory (``lockless.runtime.shared``).
         """
-        stamp = cls(kind, tz=tz, backend="locked")
-        stamp._ns = ns
+        stamp: AtomicTimestamp[Any] = AtomicTimestamp("float")
+        stamp._kind, stamp._tz, stamp._ns = kind, tz, ns
         return stamp
 
     @property
@@ -122,14 +146,14 @@ class AtomicTimestamp:
         """Record ``value`` (seconds or a datetime); ``None`` records "never"."""
         self._ns.store(checked(self._to_ns(value), "timestamp in ns"))
 
-    def load(self) -> TimeValue:
+    def load(self) -> V | None:
         """The recorded time in this timestamp's kind, or ``None`` for never."""
         ns = self._ns.load()
         if ns == 0:
             return None
         if self._kind == "float":
-            return ns_to_seconds(ns)
-        return ns_to_datetime(ns, self._tz)
+            return cast(V, ns_to_seconds(ns))
+        return cast(V, ns_to_datetime(ns, self._tz))
 
     def load_ns(self) -> int:
         """The recorded time in epoch nanoseconds; 0 for never."""
@@ -150,15 +174,16 @@ class AtomicTimestamp:
     def __reduce__(self) -> tuple[Any, ...]:
         return (rebuild_timestamp, (self._kind, self._tz, self.load_ns()))
 
-    def __copy__(self) -> AtomicTimestamp:
+    def __copy__(self) -> AtomicTimestamp[Any]:
         return rebuild_timestamp(self._kind, self._tz, self.load_ns())
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> AtomicTimestamp:
+    def __deepcopy__(self, memo: dict[int, Any]) -> AtomicTimestamp[Any]:
         return self.__copy__()
 
 
-def rebuild_timestamp(kind: TimeKind, tz: tzinfo | None, ns: int) -> AtomicTimestamp:
+def rebuild_timestamp(
+    kind: TimeKind, tz: tzinfo | None, ns: int
+) -> AtomicTimestamp[Any]:
     """A new timestamp of ``kind`` holding ``ns``, on the default backend."""
-    stamp = AtomicTimestamp(kind, tz=tz)
-    stamp.store_ns(ns)
+    stamp = AtomicTimestamp.over(AtomicCounter(ns), kind, tz=tz)
     return stamp

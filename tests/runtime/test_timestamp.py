@@ -81,9 +81,9 @@ class TestFloatKind:
 
     def test_unsupported_values_are_refused(self) -> None:
         with pytest.raises(ValueError, match="kind"):
-            AtomicTimestamp("seconds")  # type: ignore[arg-type]
+            AtomicTimestamp("seconds")  # type: ignore[call-overload]
         with pytest.raises(ValueError, match="tz"):
-            AtomicTimestamp("float", tz=UTC)
+            AtomicTimestamp("float", tz=UTC)  # type: ignore[call-overload]
         with pytest.raises(TypeError):
             AtomicTimestamp().store("now")  # type: ignore[arg-type]
         with pytest.raises(OverflowError):
