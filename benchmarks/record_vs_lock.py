@@ -4,12 +4,14 @@
 
 Two groups, each compared with its own lock baseline:
 
-- one increment: ``with lock: n += 1`` against every backend's ``inc()``;
+- one increment: ``with lock: n += 1`` against every backend's ``inc()``,
+  and ``handle().inc()`` (one handle per thread) where a backend has its own;
 - a two-field update: both fields under one lock (``LockedEventOwner``)
   against ``record_event()`` on the ``Atomic*`` class the codemod writes
   (``AtomicEventOwner``), once per backend.
 
-The current interpreter runs 1 and 4 threads. With ``--ft`` the script runs
+The current interpreter runs 1 and 4 threads; each number is the median of
+three rounds that take every case in turn. With ``--ft`` the script runs
 itself again under that free-threaded interpreter with ``PYTHON_GIL=0`` at 1,
 2 and 4 threads. Every run checks the final totals, so a fast but lossy
 result shows up as ``LOST``. Prints one markdown table, ratios to the lock
@@ -133,25 +135,43 @@ def build_cases() -> list[Case]:
     return cases
 
 
-def measure(case: Case, threads: int, build: str) -> Row:
-    operation, _, _ = case.make()
-    calls = calls_for(operation, SECONDS_PER_RUN)
-    samples, exact = [], True
-    for _ in range(REPEATS):
-        operation, read_total, per_call = case.make()
-        seconds = run_threads(operation, threads, calls)
-        samples.append(seconds / (threads * calls) * 1e9)
-        exact = exact and read_total() == threads * calls * per_call
-    ns = statistics.median(samples)
-    return Row(build, threads, case.group, case.label, ns, exact, case.baseline)
+def sample(case: Case, threads: int, calls: int) -> tuple[float, bool]:
+    """One timed run on a fresh subject: (ns per call, whether totals are exact)."""
+    operation, read_total, per_call = case.make()
+    seconds = run_threads(operation, threads, calls)
+    exact = read_total() == threads * calls * per_call
+    return seconds / (threads * calls) * 1e9, exact
 
 
 def run_here(thread_counts: list[int]) -> list[Row]:
-    build = interpreter_label()
+    """Median of REPEATS rounds; each round runs every case once, in turn.
+
+    Interleaving the rounds spreads a burst of load from elsewhere on the
+    machine over all cases, so the ratios to the lock suffer less from it.
+    """
+    build, cases = interpreter_label(), build_cases()
+    calls = [calls_for(case.make()[0], SECONDS_PER_RUN) for case in cases]
+    samples: dict[tuple[int, int], list[float]] = {}
+    exact: dict[tuple[int, int], bool] = {}
+    for _ in range(REPEATS):
+        for threads in thread_counts:
+            for index, case in enumerate(cases):
+                ns, ok = sample(case, threads, calls[index])
+                samples.setdefault((threads, index), []).append(ns)
+                exact[(threads, index)] = exact.get((threads, index), True) and ok
+
     return [
-        measure(case, threads, build)
+        Row(
+            build,
+            threads,
+            case.group,
+            case.label,
+            statistics.median(samples[(threads, index)]),
+            exact[(threads, index)],
+            case.baseline,
+        )
         for threads in thread_counts
-        for case in build_cases()
+        for index, case in enumerate(cases)
     ]
 
 
