@@ -24,6 +24,12 @@ Backends:
     builds, it turns the GIL back on; it exists for shared memory between
     processes (``lockless.runtime.shared``) and is never chosen by default.
 
+Fork: ``cereggii`` holds no locks. The ``sharded`` and ``locked`` backends
+use ``threading.Lock`` like the code they replace, and like it they are not
+reset at ``fork``: fork from a thread that is not updating them at that
+moment (a pre-fork master usually is the only thread). For counters shared
+by the forked workers, see ``lockless.runtime.shared``.
+
 The choice, in order: the ``backend=`` argument of a constructor; else the
 ``LOCKLESS_BACKEND`` environment variable (read by each constructor that has
 no ``backend=``); else ``cereggii`` if usable; else ``sharded``. Which
