@@ -113,3 +113,57 @@ class TestRealCases:
 
         assert result.returncode in (0, 1), result.stderr
         assert not marker.exists()
+
+
+class TestLibcstTool:
+    """The same rule runs under ``python -m libcst.tool codemod``."""
+
+    def test_codemod_command_matches_the_cli(self, tmp_path: Path) -> None:
+        (tmp_path / ".libcst.codemod.yaml").write_text(
+            "generated_code_marker: '@generated'\n"
+            "formatter: ['cat']\n"
+            "blacklist_patterns: []\n"
+            "modules:\n"
+            "  - 'lockless.codemod'\n"
+            "repo_root: '.'\n"
+        )
+        by_libcst = tmp_path / "by_libcst.py"
+        by_lockless = tmp_path / "by_lockless.py"
+        by_libcst.write_bytes(REWRITE_CASE.read_bytes())
+        by_lockless.write_bytes(REWRITE_CASE.read_bytes())
+
+        tool = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "libcst.tool",
+                "codemod",
+                "--no-format",
+                "transform.AtomicStatsCommand",
+                by_libcst.name,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        _lockless(by_lockless.name, cwd=tmp_path)
+
+        assert tool.returncode == 0, tool.stderr
+        assert by_libcst.read_bytes() != REWRITE_CASE.read_bytes()
+        assert by_libcst.read_bytes() == by_lockless.read_bytes()
+
+
+class TestReadOnlyCase:
+    """A read-only copy of a rewritable case is reported and left alone."""
+
+    def test_read_only(self, tmp_path: Path) -> None:
+        target = tmp_path / REWRITE_CASE.name
+        target.write_bytes(REWRITE_CASE.read_bytes())
+        target.chmod(0o444)
+
+        result = _lockless(target.name, cwd=tmp_path)
+
+        assert result.returncode == 2
+        assert f"{target.name}: error: the file is read-only" in result.stderr
+        assert target.read_bytes() == REWRITE_CASE.read_bytes()
