@@ -11,10 +11,11 @@ import argparse
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from lockless import __version__
 from lockless.codemod import report
@@ -113,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the epilog)."""
     arguments = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous_handler = _handle_sigterm(_interrupt)
     try:
         settings = _settings(arguments)
         if arguments.diff and arguments.format != "text":
@@ -127,10 +128,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             "lockless: interrupted; every file is unchanged or fully rewritten"
         )
         return report.EXIT_INTERRUPTED
+    finally:
+        _handle_sigterm(previous_handler)
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _handle_sigterm(handler: Any) -> Any:
+    """Install ``handler`` for SIGTERM and return the previous one.
+
+    Only the main thread may install handlers; elsewhere (the command run from
+    a thread) this does nothing, and SIGTERM keeps its usual meaning.
+    """
+    if handler is None or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _settings(arguments: argparse.Namespace) -> Settings:

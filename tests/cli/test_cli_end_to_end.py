@@ -5,9 +5,13 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from lockless import cli
 
 pytest.importorskip("lockless.codemod.transform")
 
@@ -21,37 +25,53 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _lockless(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lockless", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
+@dataclass(frozen=True)
+class RunResult:
+    returncode: int
+    stderr: str
+
+
+Runner = Callable[..., RunResult]
+
+
+@pytest.fixture
+def lockless(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Runner:
+    """Runs the command in this process (one libcst import for all tests)."""
+
+    def run(*arguments: str, cwd: Path) -> RunResult:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = cli.main(list(arguments))
+        return RunResult(code, capsys.readouterr().err)
+
+    return run
 
 
 class TestRealCases:
     """A rewrite that is stable, and a refusal that leaves every byte alone."""
 
-    def test_rewrite_then_stable(self, tmp_path: Path) -> None:
+    def test_rewrite_then_stable(self, tmp_path: Path, lockless: Runner) -> None:
         target = tmp_path / REWRITE_CASE.name
         target.write_bytes(REWRITE_CASE.read_bytes())
 
-        check = _lockless("--check", target.name, cwd=tmp_path)
-        write = _lockless(target.name, cwd=tmp_path)
-        again = _lockless("--check", target.name, cwd=tmp_path)
+        check = lockless("--check", target.name, cwd=tmp_path)
+        write = lockless(target.name, cwd=tmp_path)
+        again = lockless("--check", target.name, cwd=tmp_path)
 
         assert (check.returncode, write.returncode, again.returncode) == (1, 0, 0)
         assert target.read_bytes() != REWRITE_CASE.read_bytes()
         ast.parse(target.read_bytes())
         assert "1 file rewritten" in write.stderr
 
-    def test_refusal_is_reported_and_nothing_changes(self, tmp_path: Path) -> None:
+    def test_refusal_is_reported_and_nothing_changes(
+        self, tmp_path: Path, lockless: Runner
+    ) -> None:
         target = tmp_path / REFUSE_CASE.name
         target.write_bytes(REFUSE_CASE.read_bytes())
 
-        result = _lockless(target.name, cwd=tmp_path)
+        result = lockless(target.name, cwd=tmp_path)
 
         assert result.returncode == 0, result.stderr
         assert target.read_bytes() == REFUSE_CASE.read_bytes()
@@ -70,20 +90,24 @@ class TestRealCases:
             ),
         ],
     )
-    def test_unusual_bytes_survive_the_rewrite(self, tmp_path: Path, variant) -> None:  # type: ignore[no-untyped-def]
+    def test_unusual_bytes_survive_the_rewrite(
+        self, tmp_path: Path, lockless: Runner, variant
+    ) -> None:  # type: ignore[no-untyped-def]
         plain = tmp_path / "plain" / REWRITE_CASE.name
         unusual = tmp_path / "unusual" / REWRITE_CASE.name
         for path, data in ((plain, REWRITE_CASE.read_bytes()), (unusual, None)):
             path.parent.mkdir()
             path.write_bytes(data if data is not None else variant(plain.read_bytes()))
 
-        _lockless(str(plain), cwd=tmp_path)
-        result = _lockless(str(unusual), cwd=tmp_path)
+        lockless(str(plain), cwd=tmp_path)
+        result = lockless(str(unusual), cwd=tmp_path)
 
         assert result.returncode == 0, result.stderr
         assert unusual.read_bytes() == variant(plain.read_bytes())
 
-    def test_latin1_file_keeps_its_encoding(self, tmp_path: Path) -> None:
+    def test_latin1_file_keeps_its_encoding(
+        self, tmp_path: Path, lockless: Runner
+    ) -> None:
         header = b"# -*- coding: latin-1 -*-\n# \xa9 caf\xe9\n"
         plain = tmp_path / "plain" / REWRITE_CASE.name
         unusual = tmp_path / "latin" / REWRITE_CASE.name
@@ -92,13 +116,13 @@ class TestRealCases:
         plain.write_bytes(REWRITE_CASE.read_bytes())
         unusual.write_bytes(header + REWRITE_CASE.read_bytes())
 
-        _lockless(str(plain), cwd=tmp_path)
-        result = _lockless(str(unusual), cwd=tmp_path)
+        lockless(str(plain), cwd=tmp_path)
+        result = lockless(str(unusual), cwd=tmp_path)
 
         assert result.returncode == 0, result.stderr
         assert unusual.read_bytes() == header + plain.read_bytes()
 
-    def test_scanned_code_is_never_run(self, tmp_path: Path) -> None:
+    def test_scanned_code_is_never_run(self, tmp_path: Path, lockless: Runner) -> None:
         marker = tmp_path / "ran"
         module = tmp_path / "module.py"
         module.write_text(
@@ -109,7 +133,7 @@ class TestRealCases:
             "    pass\n"
         )
 
-        result = _lockless("--check", str(module), cwd=tmp_path)
+        result = lockless("--check", str(module), cwd=tmp_path)
 
         assert result.returncode in (0, 1), result.stderr
         assert not marker.exists()
@@ -118,7 +142,9 @@ class TestRealCases:
 class TestLibcstTool:
     """The same rule runs under ``python -m libcst.tool codemod``."""
 
-    def test_codemod_command_matches_the_cli(self, tmp_path: Path) -> None:
+    def test_codemod_command_matches_the_cli(
+        self, tmp_path: Path, lockless: Runner
+    ) -> None:
         (tmp_path / ".libcst.codemod.yaml").write_text(
             "generated_code_marker: '@generated'\n"
             "formatter: ['cat']\n"
@@ -147,7 +173,7 @@ class TestLibcstTool:
             cwd=tmp_path,
             timeout=300,
         )
-        _lockless(by_lockless.name, cwd=tmp_path)
+        lockless(by_lockless.name, cwd=tmp_path)
 
         assert tool.returncode == 0, tool.stderr
         assert by_libcst.read_bytes() != REWRITE_CASE.read_bytes()
@@ -157,12 +183,12 @@ class TestLibcstTool:
 class TestReadOnlyCase:
     """A read-only copy of a rewritable case is reported and left alone."""
 
-    def test_read_only(self, tmp_path: Path) -> None:
+    def test_read_only(self, tmp_path: Path, lockless: Runner) -> None:
         target = tmp_path / REWRITE_CASE.name
         target.write_bytes(REWRITE_CASE.read_bytes())
         target.chmod(0o444)
 
-        result = _lockless(target.name, cwd=tmp_path)
+        result = lockless(target.name, cwd=tmp_path)
 
         assert result.returncode == 2
         assert f"{target.name}: error: the file is read-only" in result.stderr
