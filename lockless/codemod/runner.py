@@ -15,7 +15,7 @@ import enum
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -136,14 +136,22 @@ def _rewrite_all(
     # Workers finish the file in hand when the run is stopped; cancel the rest.
     executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
     try:
+        # Largest first: one big file started last would leave the other workers idle.
         futures: list[Future[FileReport]] = [
             executor.submit(rewrite_file, path, options, mode, transform)
-            for path in candidates
+            for path in sorted(candidates, key=_size, reverse=True)
         ]
-        for future in futures:
+        for future in as_completed(futures):
             yield future.result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _worker_setup() -> None:
