@@ -33,6 +33,14 @@ from lockless.exceptions import ConfigError
 PROGRESS_MIN_FILES = 200
 """Runs over fewer files than this show no progress display."""
 
+_DESCRIPTION = """\
+Rewrite classes whose statistics are guarded by threading.Lock to lock-free
+atomic classes. Files are rewritten in place unless --check or --diff is given.
+Refused and unsafe sites and errors are listed on stderr as path:line lines,
+followed by one summary line; stdout carries only the diff or the JSON/SARIF
+report.
+"""
+
 _EPILOG = """\
 exit codes:
   0    nothing to do, or every rewrite done
@@ -50,11 +58,7 @@ here take precedence.
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lockless",
-        description=(
-            "Rewrite classes whose statistics are guarded by threading.Lock to "
-            "lock-free atomic classes. Files are rewritten in place unless "
-            "--check or --diff is given."
-        ),
+        description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
