@@ -228,6 +228,19 @@ class TestGilStaysOff:
         assert len(report) > 1, "no backend was exercised"
 
 
+class TestCereggiiBackend:
+    """The lane installs cereggii; the runtime must find it usable there."""
+
+    @pytest.mark.parametrize("gil_env", ["0", None], ids=["PYTHON_GIL=0", "default"])
+    def test_cereggii_is_available(self, ft_python: Path, gil_env: str | None) -> None:
+        # The runtime drops cereggii silently if importing it turns the GIL on,
+        # which the GIL probe alone would not notice.
+        names = _run_check(ft_python, "backends", gil_env=gil_env)
+
+        assert isinstance(names, list)
+        assert "cereggii" in names, f"cereggii not usable on 3.13t: {names}"
+
+
 class TestRuntimeSuite:
     """The runtime's own tests pass without the GIL."""
 
