@@ -4,8 +4,13 @@ The ``atomics`` package gives atomic operations on any writable buffer, as
 an object with ``fetch_add``, ``load``, ``store``, ``exchange`` and
 ``cmpxchg_strong``. This class puts the counter API on such an object, so a
 private atomic (the ``atomics`` backend) and a view into shared memory
-(``lockless.runtime.shared``) behave the same. Its integers wrap in two's
-complement, as lockless specifies. This module does not import ``atomics``.
+(``lockless.runtime.shared``) behave the same. This module does not import
+``atomics``.
+
+The hardware add wraps, so an add whose result leaves 64 bits is undone by
+the opposite add and then raises ``OverflowError``: the counter ends as it
+was (two's-complement adds commute, so concurrent adds are not disturbed),
+though a concurrent reader may see the wrapped value for that moment.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from lockless.runtime.counter import AtomicCounter
-from lockless.runtime.int64 import INT64_MAX, INT64_MIN, checked, wrap
+from lockless.runtime.int64 import INT64_MAX, INT64_MIN, checked, checked_result
 
 
 class BufferCounter(AtomicCounter):
@@ -29,19 +34,30 @@ class BufferCounter(AtomicCounter):
         if not INT64_MIN <= n <= INT64_MAX:
             checked(n, "add amount")
         before: int = self._atom.fetch_add(n)
+        if not INT64_MIN <= before + n <= INT64_MAX:
+            self._undo(n)
+            checked_result(before + n)
         return before
 
+    def _undo(self, n: int) -> None:
+        # Subtract ``n`` again; -INT64_MIN does not fit, so it takes two adds.
+        if n == INT64_MIN:
+            self._atom.fetch_add(INT64_MAX)
+            self._atom.fetch_add(1)
+        else:
+            self._atom.fetch_add(-n)
+
     def inc(self) -> None:
-        self._atom.fetch_add(1)
+        self._fetch_add(1)
 
     def dec(self) -> None:
-        self._atom.fetch_add(-1)
+        self._fetch_add(-1)
 
     def add(self, n: int) -> None:
         self._fetch_add(n)
 
     def add_and_get(self, n: int) -> int:
-        return wrap(self._fetch_add(n) + n)
+        return self._fetch_add(n) + n
 
     def fetch_add(self, n: int) -> int:
         return self._fetch_add(n)

@@ -1,15 +1,25 @@
 """``AtomicCounter``: a signed 64-bit integer that threads update without a lock.
 
 Every operation is atomic and no update is ever lost, whatever the thread
-interleaving. Arithmetic wraps in two's complement like a C ``int64_t``
-atomic (``INT64_MAX + 1 == INT64_MIN``); explicit values (the initial value,
-``store``, ``swap``, ``compare_and_set`` arguments and ``add`` amounts) must
-fit in 64 bits or ``OverflowError`` is raised and nothing changes.
+interleaving.
+
+64 bits, no silent wrapping: an operation whose result would leave
+``[INT64_MIN, INT64_MAX]`` raises ``OverflowError`` and leaves the value as
+it was, and so do out-of-range arguments. The exception is where a backend
+cannot see the total when it adds: a ``sharded`` counter's ``inc``,
+``dec`` and ``add`` write only the calling thread's cell, so they always
+succeed and the next read (``load``, ``add_and_get``, ``fetch_add``,
+``swap``) raises instead, until ``store`` brings the value back into range.
+(At a billion increments a second a counter needs 292 years to get there.)
 
 Ordering is sequentially consistent on every backend except that ``sharded``
 counters (see ``lockless.runtime.sharded``) let a concurrent ``add`` land on
 either side of a ``store``, ``swap``, ``add_and_get`` or
 ``compare_and_set``; no add is ever lost or counted twice.
+
+``inc``, ``dec`` and ``add`` return ``None`` on most backends; on
+``cereggii`` they are the atomic's own C methods and return the new value.
+Do not rely on it: ``add_and_get`` is the operation that returns a value.
 """
 
 from __future__ import annotations
@@ -94,10 +104,8 @@ class AtomicCounter:
         """Something to ``inc``/``dec``/``add`` through from the calling thread only.
 
         Hoist it out of a hot loop. ``sharded`` returns the thread's own cell,
-        which skips the per-call thread-local lookup; ``cereggii`` returns the
-        atomic's C methods, which skip a Python frame (and raise
-        ``OverflowError`` at the 64-bit limits instead of wrapping); the other
-        backends return the counter itself.
+        which skips the per-call thread-local lookup; the other backends
+        return the counter itself.
         """
         return self
 

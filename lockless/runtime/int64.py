@@ -1,21 +1,17 @@
-"""The signed 64-bit range every counter lives in, and two's-complement wrapping.
+"""The signed 64-bit range every counter lives in.
 
-Counter arithmetic wraps like a C or Rust ``int64_t`` atomic: adding 1 to
-``INT64_MAX`` gives ``INT64_MIN``. Values handed in explicitly (an initial
-value, ``store``, ``swap``, ``compare_and_set``, an ``add`` amount) must
-already be in range; anything else raises ``OverflowError``.
+A counter never wraps silently. Values handed in (an initial value,
+``store``, ``swap``, ``compare_and_set``'s new value, an ``add`` amount)
+must be in range, and an operation whose result would leave the range
+raises ``OverflowError`` and leaves the counter as it was (see
+``lockless.runtime.counter`` for the one backend that reports it on the
+next read instead).
 """
 
 from __future__ import annotations
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-_MODULUS = 2**64
-
-
-def wrap(value: int) -> int:
-    """Reduce any integer to the signed 64-bit value with the same low 64 bits."""
-    return (value - INT64_MIN) % _MODULUS + INT64_MIN
 
 
 def checked(value: int, what: str = "value") -> int:
@@ -26,5 +22,15 @@ def checked(value: int, what: str = "value") -> int:
         raise OverflowError(
             f"{what} {value!r} is outside the signed 64-bit range "
             f"[{INT64_MIN}, {INT64_MAX}]"
+        )
+    return value
+
+
+def checked_result(value: int) -> int:
+    """Return the result of an add if it fits in 64 bits, else raise."""
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise OverflowError(
+            f"counter result {value} is outside the signed 64-bit range; "
+            "the counter was left unchanged"
         )
     return value

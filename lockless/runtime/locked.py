@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from lockless.runtime.counter import AtomicCounter
 from lockless.runtime.floats import AtomicFloat, as_float
-from lockless.runtime.int64 import INT64_MAX, INT64_MIN, checked, wrap
+from lockless.runtime.int64 import INT64_MAX, INT64_MIN, checked, checked_result
 
 
 class LockedCounter(AtomicCounter):
@@ -30,7 +30,7 @@ class LockedCounter(AtomicCounter):
             checked(n, "add amount")
         value = self._value + n
         if not INT64_MIN <= value <= INT64_MAX:
-            value = wrap(value)
+            checked_result(value)
         self._value = value
         return value
 

@@ -16,8 +16,10 @@ How a ``ShardedCounter`` stays exact without atomic instructions:
   queued for retirement; the next read or new cell folds its count into
   ``retired`` and forgets the cell. So no count is lost and memory is
   bounded by the threads alive now, not by every thread that ever added.
-- Cells hold Python ints and never overflow; the total wraps to 64 bits when
-  it is read, which gives the same results as wrapping on every add.
+- Cells hold Python ints and never overflow. The 64-bit range is checked
+  where the total is known: an operation that reads it (``load``,
+  ``add_and_get``, ``fetch_add``, ``swap``) raises ``OverflowError`` if the
+  total, or its result, is out of range, and then changes nothing.
 
 For a hot loop, ``counter.handle()`` returns the calling thread's cell
 wrapped in a ``ShardHandle``; adding through it skips the thread-local
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 
 from lockless.runtime.counter import AtomicCounter
 from lockless.runtime.floats import AtomicFloat
-from lockless.runtime.int64 import INT64_MAX, INT64_MIN, checked, wrap
+from lockless.runtime.int64 import INT64_MAX, INT64_MIN, checked, checked_result
 from lockless.runtime.locked import LockedCounter, LockedFloat
 
 
@@ -62,7 +64,7 @@ class _Shards:
             del self.cells[id(cell)]
 
     def total(self) -> int:
-        """The unwrapped value; caller holds the lock."""
+        """The exact total, possibly outside 64 bits; caller holds the lock."""
         self.fold_retiring()
         return self.base + self.retired + sum(cell[0] for cell in self.cells.values())
 
@@ -158,21 +160,23 @@ class ShardedCounter(AtomicCounter):
         checked(n, "add amount")
         shards = self._shards
         with shards.lock:
+            after = checked_result(checked_result(shards.total()) + n)
             shards.base += n
-            return wrap(shards.total())
+            return after
 
     def fetch_add(self, n: int) -> int:
         checked(n, "add amount")
         shards = self._shards
         with shards.lock:
-            before = shards.total()
+            before = checked_result(shards.total())
+            checked_result(before + n)
             shards.base += n
-            return wrap(before)
+            return before
 
     def load(self) -> int:
         shards = self._shards
         with shards.lock:
-            return wrap(shards.total())
+            return checked_result(shards.total())
 
     def store(self, value: int) -> None:
         checked(value)
@@ -184,16 +188,16 @@ class ShardedCounter(AtomicCounter):
         checked(value)
         shards = self._shards
         with shards.lock:
-            before = shards.total()
+            before = checked_result(shards.total())
             shards.base += value - before
-            return wrap(before)
+            return before
 
     def compare_and_set(self, expected: int, new: int) -> bool:
         checked(new)
         shards = self._shards
         with shards.lock:
             before = shards.total()
-            if wrap(before) != expected:
+            if before != expected:
                 return False
             shards.base += new - before
             return True
