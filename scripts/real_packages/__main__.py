@@ -24,7 +24,12 @@ from real_packages.catalog import CATALOG, PackageSpec, find_spec
 from real_packages.deadlock import DeadlockCheck, check_deadlock
 from real_packages.report import render_markdown
 from real_packages.results import PackageResult
-from real_packages.rewriting import RewriteCrashed, codemod_available, rewrite_tree
+from real_packages.rewriting import (
+    RewriteCrashed,
+    codemod_available,
+    record_diffs,
+    rewrite_tree,
+)
 from real_packages.testrun import network_isolation, run_tests
 from real_packages.workspace import (
     HarnessError,
@@ -134,6 +139,7 @@ def _run_steps(
         )
     except RewriteCrashed as exc:
         raise HarnessError(f"lockless crashed on {spec.pin}: {exc}") from exc
+    record_diffs(result.rewrite, dirs.pristine, dirs.rewritten)
     install_copy(spec, dirs, dirs.rewritten)
     result.after = run_tests(spec, dirs, dirs.rewritten, isolation)
     result.deadlock_after = _deadlock(spec, dirs, dirs.rewritten)

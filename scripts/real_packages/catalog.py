@@ -152,6 +152,7 @@ CATALOG: tuple[PackageSpec, ...] = (
             "executing",
             "asttokens",
             "pure_eval",
+            "brotli",
         ),
         pytest_args=(
             "tests/test_sessions.py",

@@ -15,10 +15,16 @@ network namespace with only loopback, so nothing can reach the network.
 Counts are passed / failed / skipped / errors, read from pytest's junit report.
 """
 
+FINDINGS = """\
+Site counts are per statement or reason, not per class: one refused class can
+give several lines. Problems in lockless that this run exposed are written up,
+with minimal reproducers, in `docs/real-packages-findings.md`.
+"""
+
 
 def render_markdown(entries: list[dict[str, Any]]) -> str:
     """The whole ``docs/real-packages.md`` text for the stored ``entries``."""
-    parts = [HEADER, _summary_table(entries)]
+    parts = [HEADER, FINDINGS, _summary_table(entries)]
     parts.extend(_package_section(entry) for entry in entries)
     return "\n".join(parts).rstrip() + "\n"
 
@@ -96,6 +102,9 @@ def _sites_lines(rewrite: dict[str, Any] | None) -> list[str]:
         )
     for error in rewrite["errors"]:
         lines.append(f"- error: `{error}`")
+    for path, diff in rewrite.get("diffs", {}).items():
+        lines += ["", f"<details><summary>diff of {path}</summary>", ""]
+        lines += ["```diff", diff.rstrip("\n"), "```", "", "</details>"]
     return lines
 
 

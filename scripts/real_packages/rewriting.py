@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import json
 import subprocess
@@ -40,6 +41,9 @@ class RewriteSummary:
     errors: list[str] = field(default_factory=list)
     """``path:line: error: message`` for every file lockless could not handle."""
 
+    diffs: dict[str, str] = field(default_factory=dict)
+    """Unified diff of every changed file, by path."""
+
     def outcome_count(self, outcome: str) -> int:
         return sum(1 for site in self.sites if site.outcome == outcome)
 
@@ -76,6 +80,15 @@ def rewrite_tree(tree: Path, source_dir: str, log: Path) -> RewriteSummary:
         message = f"lockless exited {done.returncode} without a report: {last}"
         raise RewriteCrashed(message) from exc
     return summary_from_report(document, done.returncode)
+
+
+def record_diffs(summary: RewriteSummary, pristine: Path, rewritten: Path) -> None:
+    """Keep a unified diff of each changed file, for the report."""
+    for relative in summary.files_changed:
+        before = (pristine / relative).read_text(errors="replace").splitlines(True)
+        after = (rewritten / relative).read_text(errors="replace").splitlines(True)
+        lines = difflib.unified_diff(before, after, f"a/{relative}", f"b/{relative}")
+        summary.diffs[relative] = "".join(lines)
 
 
 def summary_from_report(document: dict[str, Any], exit_code: int) -> RewriteSummary:

@@ -12,7 +12,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from real_packages.catalog import CATALOG, find_spec  # noqa: E402
 from real_packages.report import render_markdown  # noqa: E402
 from real_packages.results import PackageResult  # noqa: E402
-from real_packages.rewriting import summary_from_report  # noqa: E402
+from real_packages.rewriting import (  # noqa: E402
+    RewriteSummary,
+    record_diffs,
+    summary_from_report,
+)
 from real_packages.testrun import SuiteRun, read_junit, regressions  # noqa: E402
 from real_packages.workspace import PackageDirs, _find_archive  # noqa: E402
 
@@ -103,6 +107,30 @@ class TestLocklessReport:
         )
         assert summary.errors == ["pkg/bad.py:3: error: cannot parse"]
         assert summary.files_changed == ["pkg/stats.py"]
+
+
+class TestDiffs:
+    """Each changed file's diff is kept for the report."""
+
+    def test_diff_of_changed_file(self, tmp_path: Path) -> None:
+        for tree, line in (("pristine", "x = 1\n"), ("rewritten", "x = 2\n")):
+            (tmp_path / tree / "pkg").mkdir(parents=True)
+            (tmp_path / tree / "pkg" / "stats.py").write_text(line)
+        summary = summary_from_report(LOCKLESS_REPORT, exit_code=0)
+
+        record_diffs(summary, tmp_path / "pristine", tmp_path / "rewritten")
+
+        diff = summary.diffs["pkg/stats.py"]
+        assert "-x = 1\n+x = 2\n" in diff
+        assert "<summary>diff of pkg/stats.py</summary>" in render_markdown(
+            [_result_with(summary).to_json()]
+        )
+
+
+def _result_with(summary: RewriteSummary) -> PackageResult:
+    result = PackageResult(find_spec("pyformance"), "abc123", network_isolated=True)
+    result.rewrite = summary
+    return result
 
 
 class TestMarkdown:
