@@ -169,6 +169,7 @@ def _check(group: Group, stats_attrs: Collection[str], facts: ModuleFacts) -> No
     _check_stats_object(group, stats_attrs, facts, stats)
     _check_subclasses(group, facts)
     _check_public(group, facts)
+    _check_lock_outside(group, facts)
 
 
 def block_statements(statement: cst.With) -> list[cst.BaseStatement]:
@@ -353,6 +354,19 @@ def _check_subclasses(group: Group, facts: ModuleFacts) -> None:
                         f"subclass:{name}.{method}",
                     )
                 )
+
+
+def _check_lock_outside(group: Group, facts: ModuleFacts) -> None:
+    """Code outside the class that touches the lock may hold it around anything."""
+    name = group.lock.name
+    for line in facts.outside_reads.get(name, []) + facts.outside_writes.get(name, []):
+        group.refusals.append(
+            Refusal(
+                line,
+                f"{group.lock_text} is used from outside the class (line {line})",
+                "lock-outside",
+            )
+        )
 
 
 def _check_public(group: Group, facts: ModuleFacts) -> None:

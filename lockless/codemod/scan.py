@@ -137,6 +137,11 @@ class _Scanner(cst.CSTVisitor):
         if self._functions:
             self._write_targets(node.target, node)
 
+    def visit_Del(self, node: cst.Del) -> None:
+        self._statement = node
+        if self._functions:
+            self._write_targets(node.target, node)
+
     def visit_Return(self, node: cst.Return) -> None:
         self._statement = node
 

@@ -137,6 +137,7 @@ class _ClassBuilder:
         self.methods: dict[tuple[str, ...], RecordMethod] = {}
         self.refusals: list[Refusal] = []
         self._current_method = ""
+        self._in_branch = 0
 
     def build(self) -> list[Refusal]:
         operations = [op for r in self.group.results.values() for op in r.operations]
@@ -248,10 +249,14 @@ class _ClassBuilder:
             elif isinstance(op, Conditional):
                 test = self._argument(op.test, "condition", "bool", method)
                 method.lines.append(f"{indent}if {test}:")
+                # Arguments used in one branch are evaluated by the caller
+                # whatever the branch: they must not be able to fail.
+                self._in_branch += 1
                 self._add_operations(op.body, method, indent + "    ", line)
                 if op.orelse:
                     method.lines.append(f"{indent}else:")
                     self._add_operations(op.orelse, method, indent + "    ", line)
+                self._in_branch -= 1
             elif isinstance(op, ReturnField) and self._returns_added(previous, op):
                 assert isinstance(previous, Update)
                 method.lines[-1] = indent + self._add_and_get_line(previous, method)
@@ -297,6 +302,13 @@ class _ClassBuilder:
         if self._inlinable(value):
             return code_of(value)
         text = code_of(value)
+        if self._in_branch and not _cannot_fail(value):
+            line = self.facts.line_of(value)
+            what = (
+                f"`{text}` is evaluated only in one branch under the lock; "
+                "as an argument it would always be evaluated"
+            )
+            self.refusals.append(_refusal(line, what, f"branch:{text}"))
         if text in method.arguments:
             return method.parameters[method.arguments.index(text)].name
         base = value.value if isinstance(value, cst.Name) else fallback
@@ -369,6 +381,21 @@ class _ClassBuilder:
 def _construction_args(group: Group) -> Sequence[cst.Arg]:
     construction = stats_construction(group)
     return construction.args if construction is not None else ()
+
+
+def _cannot_fail(value: cst.BaseExpression) -> bool:
+    """Names, literals, and comparisons or negations of them."""
+    if isinstance(value, (cst.Name, cst.Integer, cst.Float, cst.SimpleString)):
+        return True
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not):
+        return _cannot_fail(value.expression)
+    if isinstance(value, cst.Comparison):
+        return _cannot_fail(value.left) and all(
+            _cannot_fail(c.comparator) for c in value.comparisons
+        )
+    if isinstance(value, cst.BooleanOperation):
+        return _cannot_fail(value.left) and _cannot_fail(value.right)
+    return False
 
 
 def _split_arguments(arguments: str) -> list[str]:
