@@ -23,8 +23,9 @@ How a ``ShardedCounter`` stays exact without atomic instructions:
 
 For a hot loop, ``counter.handle()`` returns the calling thread's cell
 wrapped in a ``ShardHandle``; adding through it skips the thread-local
-lookup (the fastest exact counter on free-threaded builds). A handle must
-only be used by the thread that asked for it.
+lookup, and threads never touch a shared object per add, so it scales with
+threads on free-threaded builds. A handle must only be used by the thread
+that asked for it.
 
 Registers (``store``-heavy values: timestamps, breaker state) are a plain
 attribute: loads take no lock, writes take the lock. Floats use the
