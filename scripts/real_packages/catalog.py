@@ -32,6 +32,14 @@ class PackageSpec:
     def pin(self) -> str:
         return f"{self.name}=={self.version}"
 
+    @property
+    def import_name(self) -> str:
+        """The module ``source_dir`` holds, e.g. ``opentelemetry.sdk``."""
+        parts = self.source_dir.split("/")
+        if parts[0] in ("src", "lib"):
+            parts = parts[1:]
+        return ".".join(parts)
+
 
 CATALOG: tuple[PackageSpec, ...] = (
     PackageSpec(

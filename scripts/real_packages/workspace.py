@@ -163,6 +163,25 @@ def install_copy(spec: PackageSpec, dirs: PackageDirs, tree: Path) -> None:
     """Install ``tree`` (pristine or rewritten) editable, with its dependencies."""
     log = dirs.logs / f"install-{tree.name}.log"
     pip_install(dirs, ["-e", str(tree)], log, env=spec.env)
+    check_installed_from(spec, dirs, tree)
+
+
+def check_installed_from(spec: PackageSpec, dirs: PackageDirs, tree: Path) -> None:
+    """Fail unless the virtualenv imports the package from ``tree``."""
+    code = f"import {spec.import_name} as m; print(m.__file__)"
+    done = subprocess.run(
+        [str(dirs.python), "-c", code],
+        cwd=dirs.root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **spec.env},
+        check=False,
+    )
+    location = Path(done.stdout.strip() or "/nonexistent").resolve()
+    if not location.is_relative_to(tree.resolve()):
+        found = done.stdout.strip() or done.stderr.strip()[-300:]
+        raise HarnessError(f"{spec.import_name} is not imported from {tree}: {found}")
 
 
 def pip_install(
