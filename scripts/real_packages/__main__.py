@@ -49,8 +49,17 @@ DEADLOCK_PACKAGE = "cacheout"
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    specs = [find_spec(name) for name in args.only] if args.only else list(CATALOG)
+    if args.render_only:
+        _write_outputs(args.output, [])
+        return 0
+    try:
+        specs = [find_spec(name) for name in args.only or []] or list(CATALOG)
+    except KeyError as exc:
+        print(f"real_packages: error: {exc.args[0]}", file=sys.stderr)
+        return 2
     isolation = network_isolation()
+    if not isolation:
+        print("warning: no network namespace; tests run unisolated", file=sys.stderr)
     rewrite = not args.baseline_only and codemod_available()
     results = []
     for spec in specs:
@@ -81,6 +90,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the unpacked and rewritten copies"
+    )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="only rewrite the markdown from the stored JSON",
     )
     parser.add_argument(
         "--baseline-only", action="store_true", help="run the pristine tests only"

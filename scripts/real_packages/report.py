@@ -67,7 +67,8 @@ def _package_section(entry: dict[str, Any]) -> str:
     lines.append(
         f"Tests: {entry['test_scope']} Rewritten folder: `{entry['source_dir']}`."
     )
-    lines.append(f"lockless commit `{entry['lockless_commit']}`.")
+    commit, seconds = entry["lockless_commit"], entry["seconds"]
+    lines.append(f"lockless commit `{commit}`; the package took {seconds:.0f} s.")
     if not entry["network_isolated"]:
         lines.append("**Tests ran without a network namespace.**")
     if entry["harness_error"]:
