@@ -22,6 +22,7 @@ if __package__ in (None, ""):
 
 from real_packages.catalog import CATALOG, PackageSpec, find_spec
 from real_packages.deadlock import DeadlockCheck, check_deadlock
+from real_packages.hammer import run_hammer
 from real_packages.report import render_markdown
 from real_packages.results import PackageResult
 from real_packages.rewriting import (
@@ -142,6 +143,7 @@ def _run_steps(
     install_copy(spec, dirs, dirs.pristine)
     result.before = run_tests(spec, dirs, dirs.pristine, isolation)
     result.deadlock_before = _deadlock(spec, dirs, dirs.pristine)
+    result.hammer_before = run_hammer(spec.name, dirs, dirs.pristine)
     if not rewrite:
         result.notes.append("lockless was not run (baseline only).")
         return
@@ -157,6 +159,7 @@ def _run_steps(
     install_copy(spec, dirs, dirs.rewritten)
     result.after = run_tests(spec, dirs, dirs.rewritten, isolation)
     result.deadlock_after = _deadlock(spec, dirs, dirs.rewritten)
+    result.hammer_after = run_hammer(spec.name, dirs, dirs.rewritten)
 
 
 def _deadlock(spec: PackageSpec, dirs: PackageDirs, tree: Path) -> DeadlockCheck | None:
@@ -204,7 +207,7 @@ def _write_outputs(markdown: Path, fresh: list[dict[str, Any]]) -> None:
 
 
 def _exit_status(results: list[PackageResult]) -> int:
-    if any(result.regressions() for result in results):
+    if any(result.regressions() or result.hammer_failed() for result in results):
         return 1
     if any(result.harness_error for result in results):
         return 2

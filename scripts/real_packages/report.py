@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .hammer import THREADS
+
 HEADER = """\
 # lockless on real packages
 
@@ -78,6 +80,7 @@ def _package_section(entry: dict[str, Any]) -> str:
     lines += _tests_lines("after", entry["tests_after"])
     lines += _regression_lines(entry)
     lines += _deadlock_lines(entry)
+    lines += _hammer_lines(entry)
     if entry["notes"]:
         lines += [""] + [f"- {note}" for note in entry["notes"]]
     return "\n".join(lines) + "\n"
@@ -133,6 +136,18 @@ def _deadlock_lines(entry: dict[str, Any]) -> list[str]:
         "Lock-order deadlock check (one thread in `get()`, one in `stats.info()`):",
         "",
     ]
+    if before is not None:
+        lines.append(f"- pristine: {before['text']}")
+    if after is not None:
+        lines.append(f"- rewritten: {after['text']}")
+    return lines
+
+
+def _hammer_lines(entry: dict[str, Any]) -> list[str]:
+    before, after = entry.get("hammer_before"), entry.get("hammer_after")
+    if before is None and after is None:
+        return []
+    lines = ["", f"Threaded check of the rewritten class ({THREADS} threads):", ""]
     if before is not None:
         lines.append(f"- pristine: {before['text']}")
     if after is not None:

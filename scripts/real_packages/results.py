@@ -7,6 +7,7 @@ from typing import Any
 
 from .catalog import PackageSpec
 from .deadlock import DeadlockCheck
+from .hammer import HammerCheck
 from .rewriting import RewriteSummary
 from .testrun import SuiteRun, regressions
 
@@ -23,6 +24,8 @@ class PackageResult:
     rewrite: RewriteSummary | None = None
     deadlock_before: DeadlockCheck | None = None
     deadlock_after: DeadlockCheck | None = None
+    hammer_before: HammerCheck | None = None
+    hammer_after: HammerCheck | None = None
     harness_error: str = ""
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -31,6 +34,11 @@ class PackageResult:
         if self.before is None or self.after is None:
             return []
         return regressions(self.before, self.after)
+
+    def hammer_failed(self) -> bool:
+        """The threaded check passed on the pristine copy and not after."""
+        before, after = self.hammer_before, self.hammer_after
+        return bool(before and after and before.passed and not after.passed)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +56,8 @@ class PackageResult:
             "rewrite": self.rewrite.to_json() if self.rewrite else None,
             "deadlock_before": _check_json(self.deadlock_before),
             "deadlock_after": _check_json(self.deadlock_after),
+            "hammer_before": _hammer_json(self.hammer_before),
+            "hammer_after": _hammer_json(self.hammer_after),
             "notes": self.notes,
         }
 
@@ -73,3 +83,9 @@ def _check_json(check: DeadlockCheck | None) -> dict[str, Any] | None:
     if check is None:
         return None
     return {"deadlocked": check.deadlocked, **check.detail, "text": check.describe()}
+
+
+def _hammer_json(check: HammerCheck | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    return {**check.detail, "passed": check.passed, "text": check.describe()}
