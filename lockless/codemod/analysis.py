@@ -1,12 +1,13 @@
 """Decide, for each lock of each class, whether its statistics can go lock-free.
 
 A *group* is one lock attribute of an owner class together with the fields
-written while that lock is held (lexically, inside ``with self.<lock>:``).
-Fields are either bare attributes (``self._hits``) or fields of one stats
-object (``self._stats.hits``). A lock is a candidate only when something is
-counted under it; other locks are not reported at all.
+written while that lock is held (lexically, inside ``with self.<lock>:``, or
+in a helper method called there). Fields are either bare attributes
+(``self._hits``) or fields of one stats object (``self._stats.hits``). A lock
+is a candidate only when something is counted under it; other locks are not
+reported at all.
 
-Safe (rewritten, ``Outcome.REWRITTEN``) when every one of these holds:
+Safe (``Outcome.REWRITTEN``) when every one of these holds:
 
 - every statement under the lock is a recognised update: ``f += n``,
   ``f -= n``, ``f = f + n``, ``f = value``, an ``if`` on local values whose
@@ -15,23 +16,29 @@ Safe (rewritten, ``Outcome.REWRITTEN``) when every one of these holds:
   a time (no operator takes two of them), or a copy of the stats object
   (``copy.copy``, ``dataclasses.replace``, a copy-only method) preceded by
   live fields assigned from other state;
-- amounts, stored values and conditions read no state of the owner;
-- every field is written only under this lock, or in ``__init__``;
+- amounts, stored values and conditions read no state of the owner, and an
+  argument used in only one branch cannot fail (a name, a literal, a
+  comparison), because the caller evaluates it whatever the branch;
+- every field starts as a number (a literal, or a parameter with a number
+  default or annotation), or as ``None`` and is only ever set to
+  ``time.time()``-like or ``datetime.now()`` values (a timestamp);
+- every field is written only under this lock, or in ``__init__``; it is
+  never deleted; a private field is not touched from outside the class, and
+  a public one is not assigned from outside (it stays readable as a number
+  through a property);
 - the lock is created by the class itself (``threading.Lock()``,
-  ``RLock()``, ``asyncio.Lock()``) and used only in ``with`` statements,
-  alone, never nested in or around another lock;
+  ``RLock()``, ``asyncio.Lock()``), used only in ``with`` statements, alone,
+  never nested in or around another lock, never used from outside the class;
 - an ``asyncio.Lock`` block contains no ``await``;
-- a stats object never leaves the class except as a copy;
-- no subclass in the module overrides a method that takes the lock;
-- a public counter (no leading underscore) is not assigned from outside the
-  class; it stays readable as a number through a property.
+- a stats object never leaves the class except as a copy and is never
+  replaced after ``__init__``;
+- no subclass in the module overrides a method that takes the lock.
 
-Refused (left byte-for-byte, ``Outcome.REFUSED``, one site per reason) when
-any of them fails; the reason names the statement and its line. ``None``
-used as "nothing recorded" on a counter, read-and-reset of fields in one
-step, several fields reset together, counts under runtime dict keys and a
-lock held by a caller around a helper that updates are refused with their
-own reasons.
+Refused (left byte-for-byte, ``Outcome.REFUSED``, one site per reason, at
+the offending line) when any of them fails. Each condition has a passing and
+a refused case under ``fixtures/``. The rewrite makes each counter exact but
+a read of several of them is no longer one consistent cut; every site
+reports that.
 """
 
 from __future__ import annotations
@@ -98,9 +105,18 @@ class Group:
 
 
 def analyse_class(
-    class_def: cst.ClassDef, class_locks: ClassLocks, facts: ModuleFacts
+    class_def: cst.ClassDef,
+    class_locks: ClassLocks,
+    facts: ModuleFacts,
+    *,
+    inherited_from: str | None = None,
 ) -> list[Group]:
-    """Every candidate group of ``class_def``, with its refusals filled in."""
+    """Every candidate group of ``class_def``, with its refusals filled in.
+
+    With ``inherited_from``, the locks are created by that base class: the
+    groups are analysed for their reasons but always refused, because the
+    base class and its other subclasses share the lock.
+    """
     stats_attrs = _stats_attributes(class_def, set(class_locks.locks))
     scan = scan_class(class_def, class_locks.locks, stats_attrs, facts.line_of)
     groups: list[Group] = []
@@ -109,6 +125,16 @@ def analyse_class(
         if group is None:
             continue
         _check(group, stats_attrs, facts)
+        if inherited_from is not None:
+            line = facts.line_of(group.blocks[0].statement) if group.blocks else 0
+            group.refusals.append(
+                Refusal(
+                    line,
+                    f"{group.lock_text} is created in base class {inherited_from}, "
+                    f"which lockless does not rewrite from a subclass (line {line})",
+                    "inherited",
+                )
+            )
         groups.append(group)
     return groups
 
@@ -272,7 +298,7 @@ def _check_stats_object(
     stats: StatsClass | None,
 ) -> None:
     stats_keys = {k[0] for k in group.fields if k[0]}
-    bare = [k for k in group.fields if not k[0]]
+    bare = [k for k in group.fields if not k[0] and k[1] not in stats_keys]
     if len(stats_keys) > 1 or (stats_keys and bare):
         names = ", ".join(field_text(k) for k in bare) or "another stats object"
         stats_text = ", ".join(f"self.{k}" for k in sorted(stats_keys))

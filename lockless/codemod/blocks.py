@@ -328,6 +328,22 @@ def _augmented_update(small: cst.AugAssign, context: BlockContext) -> Update | N
 def _assignment(
     small: cst.Assign, line: int, context: BlockContext, result: BlockResult
 ) -> Operation | None:
+    replaced = [
+        t.target
+        for t in small.targets
+        if self_attribute(t.target) in context.stats_attrs
+    ]
+    if replaced:
+        text = code_of(replaced[0])
+        result.refusals.append(
+            Refusal(
+                line,
+                f"{context.method}() replaces the whole stats object {text} "
+                f"(line {line})",
+                f"replaces:{text}",
+            )
+        )
+        return None
     keys = [field_key(t.target, context.stats_attrs) for t in small.targets]
     written = [k for k in keys if k is not None and k in context.fields]
     tuple_fields = _tuple_target_fields(small, context)

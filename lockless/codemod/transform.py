@@ -33,7 +33,7 @@ from lockless.codemod.analysis import (
 )
 from lockless.codemod.bare_fields import plan_bare_fields
 from lockless.codemod.blocks import Refusal
-from lockless.codemod.locks import find_class_locks
+from lockless.codemod.locks import ClassLocks, find_class_locks
 from lockless.codemod.module_facts import gather_module_facts, lock_imports
 from lockless.codemod.plan import EditPlan
 from lockless.codemod.render import (
@@ -77,11 +77,21 @@ class StatsGatherer(ContextAwareVisitor):
         facts = gather_module_facts(
             node, self._line_of, self._qualified_names, self._column_of
         )
-        for name, class_locks in find_class_locks(node).items():
+        owners = find_class_locks(node)
+        for name, class_locks in owners.items():
             if name in self.claimed:
                 continue
             for group in analyse_class(class_locks.class_def, class_locks, facts):
                 self._decide(group, facts)
+        for base, class_locks in owners.items():
+            for subclass in facts.subclasses.get(base, []):
+                if subclass.name.value in owners or subclass.name.value in self.claimed:
+                    continue
+                inherited = ClassLocks(subclass, dict(class_locks.locks))
+                for group in analyse_class(
+                    subclass, inherited, facts, inherited_from=base
+                ):
+                    self._decide(group, facts)
         return False
 
     def _decide(self, group: Group, facts: ModuleFacts) -> None:
