@@ -63,7 +63,10 @@ def _summary(group: Group, atomics: dict[FieldKey, AtomicField]) -> str:
     moved = ", ".join(
         f"{field_text(k)} is now an {a.atomic}" for k, a in atomics.items()
     )
-    return f"{moved}; {group.lock_text} is removed"
+    summary = f"{moved}; {group.lock_text} is removed"
+    if len(atomics) > 1:
+        summary += "; reading several is no longer one consistent cut"
+    return summary
 
 
 def _storage(key: FieldKey) -> str:

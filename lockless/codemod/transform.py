@@ -246,9 +246,26 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        if updated_node.body:
-            return updated_node
-        return updated_node.with_changes(body=parse_statements("pass", self._module))
+        if not updated_node.body:
+            return updated_node.with_changes(
+                body=parse_statements("pass", self._module)
+            )
+        if self._first_removed(original_node):
+            # The block now starts with what followed: no blank line first.
+            first = updated_node.body[0]
+            lines = list(first.leading_lines)
+            while lines and lines[0].comment is None:
+                lines.pop(0)
+            body = [first.with_changes(leading_lines=lines), *updated_node.body[1:]]
+            return updated_node.with_changes(body=body)
+        return updated_node
+
+    def _first_removed(self, block: cst.IndentedBlock) -> bool:
+        first = block.body[0] if block.body else None
+        return isinstance(first, cst.SimpleStatementLine) and all(
+            small in self.plan.small and self.plan.small[small] is None
+            for small in first.body
+        )
 
     def _expression(
         self, original: cst.BaseExpression, updated: cst.Attribute | cst.Name
