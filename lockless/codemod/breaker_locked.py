@@ -82,7 +82,7 @@ def _check_locked_call(rw: BodyRewriter, call: cst.Call) -> None:
         and func.attr.value in rw.transitions
     ):
         return
-    if is_metrics_copy(call, rw.names.metrics):
+    if is_metrics_copy(call, rw.names.metrics) or _is_metrics_asdict(call, rw):
         return
     raise ShapeError(
         line, f"the lock also guards the call `{code(call)}`{_NOT_METRICS}"
@@ -94,6 +94,16 @@ def check_untouched(rw: BodyRewriter, statement: cst.BaseStatement) -> None:
     for name in (names.state, names.opened_at, names.metrics, names.lock):
         if count_self_reads(statement, name, header_only=False):
             raise ShapeError(rw.line(statement), _NESTED_SCOPE)
+
+
+def _is_metrics_asdict(call: cst.Call, rw: BodyRewriter) -> bool:
+    """``asdict(self.<metrics>)``, the inner call of ``Stats(**asdict(...))``."""
+    return (
+        isinstance(call.func, (cst.Name, cst.Attribute))
+        and code(call.func).split(".")[-1] == "asdict"
+        and len(call.args) == 1
+        and is_self_attribute(call.args[0].value, rw.names.metrics)
+    )
 
 
 def guarded_call(code: str) -> str:

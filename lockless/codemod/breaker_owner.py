@@ -128,7 +128,7 @@ def _refuse_guarded_calls(
     """The user's function called with the lock held refuses the whole breaker."""
     for method in methods(owner):
         params = method.params
-        callables = {
+        names = {
             p.name.value
             for p in [*params.params, *params.kwonly_params, *params.posonly_params]
         }
@@ -136,10 +136,22 @@ def _refuse_guarded_calls(
             if not any(is_self_attribute(i.item, lock) for i in with_node.items):
                 continue
             for call in _all(with_node.body, cst.Call):
-                func = call.func
-                if isinstance(func, cst.Name) and func.value in callables:
+                if _runs_callers_function(call, names):
                     code = cst.Module([]).code_for_node(call)
                     raise ShapeError(positions[call].start.line, guarded_call(code))
+
+
+def _runs_callers_function(call: cst.Call, parameters: set[str]) -> bool:
+    """``fn(...)`` for a parameter ``fn``, or ``x.call(func, ...)`` passing it on."""
+    func = call.func
+    if isinstance(func, cst.Name) and func.value in parameters:
+        return True
+    passed = {
+        arg.value.value
+        for arg in call.args
+        if isinstance(arg.value, cst.Name) and arg.value.value in parameters
+    }
+    return bool(passed & _FUNCTION_PARAMETERS)
 
 
 def _state_attribute(
@@ -279,16 +291,10 @@ def _spelling(
     if len(annotations) != 1:
         raise ShapeError(positions[owner].start.line, _MIXED_SPELLING)
     annotation = annotations.pop()
-    for word, default in (
-        ("CLOSED", "closed"),
-        ("OPEN", "open"),
-        ("HALF_OPEN", "half_open"),
-    ):
+    for word in ("CLOSED", "OPEN"):
         if word not in values:
-            if annotation != "str":
-                line = positions[owner].start.line
-                raise ShapeError(line, f"{annotation} has no member for {default}")
-            values[word] = f'"{default}"'
+            line = positions[owner].start.line
+            raise ShapeError(line, f"the breaker never spells the {word.lower()} state")
     return StateSpelling(annotation, values)
 
 
@@ -321,6 +327,11 @@ def _is_state_name(node: cst.BaseExpression) -> bool:
     name = node.attr.value.lower()
     return any(word in name for word in ("state", "status", "circuit"))
 
+
+_FUNCTION_PARAMETERS = frozenset(
+    {"func", "fn", "function", "callable", "call", "wrapped", "target", "operation"}
+)
+"""Parameter names that hold the caller's function, when passed on under the lock."""
 
 _CALLER_LOCK = "the lock comes from the caller, who may hold it around other code"
 _SHARED = "shared beyond one breaker; only a per-instance threading lock can go"

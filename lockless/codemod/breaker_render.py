@@ -90,6 +90,8 @@ def _duration_type(parts: Parts, roles: Mapping[str, str]) -> str | None:
     if name is None:
         return None
     annotation = _field_annotations(parts.metrics_class).get(name)
+    # TODO: a timedelta duration is refused; the generated class would need to
+    # convert it to integer nanoseconds exactly (timedelta // resolution).
     if annotation not in ("float", "int"):
         raise ShapeError(parts.lock.line, f"{name} is not an int or float duration")
     return annotation

@@ -52,8 +52,13 @@ def enum_states(module: cst.Module) -> dict[str, dict[str, str]]:
     """Enum classes of ``module`` whose members name breaker states.
 
     Returns the class name mapped to ``{runtime state: member name}``.
+    Module-level string constants (``STATE_OPEN = "open"``) are listed the
+    same way under the class name ``""``.
     """
     found: dict[str, dict[str, str]] = {}
+    constants = _string_constants(module)
+    if constants:
+        found[""] = constants
     for statement in module.body:
         if not isinstance(statement, cst.ClassDef):
             continue
@@ -73,6 +78,26 @@ def enum_states(module: cst.Module) -> dict[str, dict[str, str]]:
                             members[word] = target.value
         if members:
             found[statement.name.value] = members
+    return found
+
+
+def _string_constants(module: cst.Module) -> dict[str, str]:
+    """``{runtime state: NAME}`` for top-level ``NAME = "<state>"`` assignments."""
+    found: dict[str, str] = {}
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+                and isinstance(small.value, cst.SimpleString)
+            ):
+                value = small.value.evaluated_value
+                word = _state_word(value) if isinstance(value, str) else None
+                if word is not None:
+                    found.setdefault(word, small.targets[0].target.value)
     return found
 
 
@@ -97,6 +122,11 @@ def state_of(
             word = _state_word(value)
             if word is not None:
                 return word, "str", expression.value
+        return None
+    if isinstance(expression, cst.Name):
+        for word, name in enums.get("", {}).items():
+            if name == expression.value:
+                return word, "str", name
         return None
     if isinstance(expression, cst.Attribute) and isinstance(expression.value, cst.Name):
         members = enums.get(expression.value.value, {})

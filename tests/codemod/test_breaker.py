@@ -189,7 +189,7 @@ class TestSharedCase15:
 
 
 class TestKnownLimitations:
-    """Shapes the rule should rewrite but refuses today (see fixtures/breaker/README.md)."""
+    """Shapes the rule should rewrite but refuses today; see fixtures/breaker/."""
 
     @pytest.mark.xfail(strict=True, reason="counters kept as the owner's attributes")
     def test_bare_counter_attributes_become_an_unsafe_rewrite(self) -> None:
