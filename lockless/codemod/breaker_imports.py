@@ -13,6 +13,9 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
+MAX_LINE = 88
+"""Longer runtime imports are wrapped, one name a line, as ruff format would."""
+
 
 def add_runtime_imports(
     module: cst.Module, runtime_module: str, aliases: Mapping[str, str]
@@ -125,10 +128,33 @@ def _separate_runtime_import(module: cst.Module, runtime_module: str) -> cst.Mod
             continue
         if _code(small.module) != runtime_module:
             continue
+        statement = _wrapped(statement, module)
         if _is_import(body[index - 1]) and not statement.leading_lines:
-            body[index] = statement.with_changes(leading_lines=[cst.EmptyLine()])
+            statement = statement.with_changes(leading_lines=[cst.EmptyLine()])
+        body[index] = statement
         break
     return module.with_changes(body=body)
+
+
+def _wrapped(
+    statement: cst.SimpleStatementLine, module: cst.Module
+) -> cst.SimpleStatementLine:
+    """The import one name a line in parentheses when it is too long for a line."""
+    text = module.code_for_node(statement).strip()
+    small = statement.body[0]
+    if len(text) <= MAX_LINE or not isinstance(small, cst.ImportFrom):
+        return statement
+    if isinstance(small.names, cst.ImportStar) or small.module is None:
+        return statement
+    indent = module.default_indent
+    names = "".join(
+        f"{indent}{_code(alias.with_changes(comma=cst.MaybeSentinel.DEFAULT))},\n"
+        for alias in small.names
+    )
+    wrapped = f"from {_code(small.module)} import (\n{names})\n"
+    parsed = cst.parse_statement(wrapped, config=module.config_for_parsing)
+    assert isinstance(parsed, cst.SimpleStatementLine)
+    return parsed.with_changes(leading_lines=statement.leading_lines)
 
 
 def _is_import(statement: cst.BaseStatement) -> bool:

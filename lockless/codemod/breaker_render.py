@@ -82,7 +82,15 @@ def render_atomic_breaker(
         optional_time=optional if lazy else f'"{optional}"',
         fields=_snapshot_fields(parts, roles, duration_type),
     )
-    return code.replace("\n", module.default_newline)
+    lines = [_reindent(line, module.default_indent) for line in code.split("\n")]
+    return module.default_newline.join(lines)
+
+
+def _reindent(line: str, indent: str) -> str:
+    """The template indents by four spaces; use the module's unit instead."""
+    stripped = line.lstrip(" ")
+    levels = (len(line) - len(stripped)) // 4
+    return indent * levels + stripped
 
 
 def _duration_type(parts: Parts, roles: Mapping[str, str]) -> str | None:

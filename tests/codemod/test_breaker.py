@@ -166,6 +166,87 @@ class TestWorkloads:
         assert "threading" not in vars(rewritten)
 
 
+class TestLayout:
+    """The rewrite keeps the file's line endings and indentation."""
+
+    def test_crlf_line_endings_are_kept(self) -> None:
+        code = read("string_state_unsafe", "input.py").replace("\n", "\r\n")
+        expected = read("string_state_unsafe", "output.py").replace("\n", "\r\n")
+
+        actual, _ = run_rule(code)
+
+        assert actual == expected
+
+    def test_tab_indentation_is_kept(self) -> None:
+        code = read("string_state_unsafe", "input.py").replace("    ", "\t")
+
+        actual, _ = run_rule(code)
+
+        compile(actual, "tabs.py", "exec")
+        indents = {
+            line[: len(line) - len(line.lstrip())] for line in actual.splitlines()
+        }
+        assert all(set(indent) <= {"\t"} for indent in indents)
+
+
+class TestNames:
+    """Generated names never shadow the module's own, and only breakers are claimed."""
+
+    def test_runtime_import_is_aliased_on_a_clash(self) -> None:
+        code = read("string_state_unsafe", "input.py").replace(
+            "GatewayBreakerMetrics", "CircuitBreakerMetrics"
+        )
+
+        actual, _ = run_rule(code)
+        namespace: dict[str, object] = {}
+        exec(compile(actual, "clash.py", "exec"), namespace)
+        breaker = namespace["GatewayBreaker"]()  # type: ignore[operator]
+        breaker.record_failure(0.5)
+
+        assert (
+            "AtomicCircuitBreakerMetrics as RuntimeAtomicCircuitBreakerMetrics"
+            in actual
+        )
+        assert breaker.metrics().failure_count == 1
+
+    def test_runtime_module_option_is_used(self) -> None:
+        code = read("string_state_unsafe", "input.py")
+
+        module, _, _ = rewrite_breakers(
+            cst.parse_module(code),
+            path="input.py",
+            options=RewriteOptions(unsafe=True, runtime_module="svc.vendored_lockless"),
+        )
+
+        assert "from svc.vendored_lockless import" in module.code
+        assert "from lockless import" not in module.code
+
+    def test_a_plain_locked_counter_is_not_claimed(self) -> None:
+        code = (
+            "import threading\n\n\nclass Hits:\n"
+            "    def __init__(self):\n"
+            "        self._lock = threading.Lock()\n        self.count = 0\n\n"
+            "    def hit(self):\n"
+            "        with self._lock:\n            self.count += 1\n"
+        )
+
+        module, sites, claimed = rewrite_breakers(
+            cst.parse_module(code), path="hits.py", options=RewriteOptions(unsafe=True)
+        )
+
+        assert (module.code, sites, claimed) == (code, [], frozenset())
+
+    def test_a_refused_breaker_is_still_claimed(self) -> None:
+        code = read("refused_listener_on_open", "input.py")
+
+        _, sites, claimed = rewrite_breakers(
+            cst.parse_module(code), path="input.py", options=RewriteOptions()
+        )
+
+        assert claimed == frozenset({"GatewayBreaker"})
+        assert [s.outcome for s in sites] == [Outcome.REFUSED]
+
+
 SHARED_CASES = Path(__file__).resolve().parents[3] / "shared" / "cases"
 
 
