@@ -89,6 +89,7 @@ def find_parts(
     metrics_class = _metrics_class(init, metrics, module, positions)
     clock_name, clock = _clock(owner, positions)
     names = Attributes(lock.name, metrics, state, clock_name)
+    _refuse_public(init, names, positions)
     spelling = _spelling(owner, names, enums, positions)
     transitions = frozenset(
         m.name.value
@@ -154,6 +155,23 @@ def _runs_callers_function(call: cst.Call, parameters: set[str]) -> bool:
     return bool(passed & _FUNCTION_PARAMETERS)
 
 
+def _refuse_public(
+    init: cst.FunctionDef,
+    names: Attributes,
+    positions: Mapping[cst.CSTNode, CodeRange],
+) -> None:
+    """Fields the rewrite removes must be private: nothing outside may read them."""
+    for name in (names.state, names.opened_at, names.metrics):
+        if name is None or name.startswith("_"):
+            continue
+        line = positions[init].start.line
+        for small in _all(init, cst.Assign, cst.AnnAssign):
+            targets, _ = _targets_and_value(small)
+            if any(is_self_attribute(t, name) for t in targets):
+                line = positions[small].start.line
+        raise ShapeError(line, f"self.{name} {_PUBLIC}")
+
+
 def _state_attribute(
     stores: list[tuple[cst.BaseExpression, cst.BaseExpression]],
     owner: cst.ClassDef,
@@ -161,7 +179,9 @@ def _state_attribute(
 ) -> str:
     names = set()
     for target, _ in stores:
-        assert isinstance(target, cst.Attribute)
+        if not isinstance(target, cst.Attribute):
+            line = positions[target].start.line
+            raise ShapeError(line, "the state has a class-level value shared by all")
         holder = cst.Module([]).code_for_node(target.value)
         if holder != "self":
             line = positions[target].start.line
@@ -333,6 +353,10 @@ _FUNCTION_PARAMETERS = frozenset(
 )
 """Parameter names that hold the caller's function, when passed on under the lock."""
 
+_PUBLIC = (
+    "is public, so code outside the class may read or set it; the rewrite "
+    "would remove it"
+)
 _CALLER_LOCK = "the lock comes from the caller, who may hold it around other code"
 _SHARED = "shared beyond one breaker; only a per-instance threading lock can go"
 

@@ -243,6 +243,9 @@ def assign_roles(groups: Sequence[Group]) -> dict[str, str]:
     for group in others:
         if group not in probes and set(group.fields("zero")) != reset:
             raise ShapeError(group.line, _UNKNOWN_GROUP)
+    if len(set(roles.values())) != len(roles):
+        line = successes[0].line
+        raise ShapeError(line, "one counter is updated in two different roles")
     return roles
 
 
