@@ -43,65 +43,41 @@ reports that.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection
 
 import libcst as cst
 
-from lockless.codemod.blocks import (
-    BlockContext,
-    BlockResult,
-    LiveAssign,
-    Refusal,
-    ReturnCopy,
-    classify_block,
+from lockless.codemod.blocks import classify_block
+from lockless.codemod.checks import (
+    check_lock,
+    check_lock_outside,
+    check_public,
+    check_stats_object,
+    check_subclasses,
+    check_writes,
+)
+from lockless.codemod.groups import (
+    Group,
+    ModuleFacts,
+    block_context,
+    block_statements,
+    stats_construction,
+    stats_type_name,
 )
 from lockless.codemod.locks import ClassLocks, LockAttribute
-from lockless.codemod.references import FieldKey, code_of, field_text, self_attribute
-from lockless.codemod.scan import Access, ClassScan, LockBlock, scan_class
+from lockless.codemod.operations import LiveAssign, Refusal, ReturnCopy
+from lockless.codemod.references import code_of, self_attribute
+from lockless.codemod.scan import ClassScan, scan_class
 from lockless.codemod.sites import Pattern
-from lockless.codemod.stats_classes import StatsClass
 
-LineOf = Callable[[cst.CSTNode], int]
-
-
-@dataclass
-class ModuleFacts:
-    """What the analysis of one class needs to know about the rest of the module."""
-
-    module: cst.Module
-    line_of: LineOf
-    stats_classes: dict[str, StatsClass]
-    subclasses: dict[str, list[cst.ClassDef]]
-    outside_writes: dict[str, list[int]]
-    """Attribute names assigned on something other than ``self``, with lines."""
-    outside_reads: dict[str, list[int]]
-    """Attribute names read on something other than ``self``, with lines."""
-    module_names: set[str]
-    """Names bound at module level (imports, classes, functions, globals)."""
-    column_of: Callable[[cst.CSTNode], int] = lambda node: 0
-    """The 0-based column where ``node`` starts."""
-
-
-@dataclass
-class Group:
-    """One lock of one owner class and the fields written under it."""
-
-    owner: cst.ClassDef
-    lock: LockAttribute
-    scan: ClassScan
-    blocks: list[LockBlock]
-    fields: list[FieldKey]
-    stats_attr: str | None
-    results: dict[cst.With, BlockResult] = field(default_factory=dict)
-    unlocked_readers: list[BlockResult] = field(default_factory=list)
-    refusals: list[Refusal] = field(default_factory=list)
-    summary: str = ""
-    """What the rewrite did, once it is planned."""
-
-    @property
-    def lock_text(self) -> str:
-        return f"self.{self.lock.name}"
+__all__ = [
+    "Group",
+    "ModuleFacts",
+    "analyse_class",
+    "block_statements",
+    "guess_pattern",
+    "stats_construction",
+]
 
 
 def analyse_class(
@@ -174,10 +150,10 @@ def _group(
 
 def _check(group: Group, stats_attrs: Collection[str], facts: ModuleFacts) -> None:
     """Fill ``group.refusals``: every reason the group cannot be rewritten."""
-    _check_lock(group)
-    stats = facts.stats_classes.get(_stats_type(group) or "")
+    check_lock(group)
+    stats = facts.stats_classes.get(stats_type_name(group) or "")
     for block in group.blocks:
-        context = _block_context(group, block.method, stats_attrs, facts, stats)
+        context = block_context(group, block.method, stats_attrs, facts, stats)
         result = classify_block(block_statements(block.statement), context)
         group.results[block.statement] = result
         group.refusals.extend(result.refusals)
@@ -191,248 +167,11 @@ def _check(group: Group, stats_attrs: Collection[str], facts: ModuleFacts) -> No
                     "nested",
                 )
             )
-    _check_writes(group)
-    _check_stats_object(group, stats_attrs, facts, stats)
-    _check_subclasses(group, facts)
-    _check_public(group, facts)
-    _check_lock_outside(group, facts)
-
-
-def block_statements(statement: cst.With) -> list[cst.BaseStatement]:
-    """The statements inside a ``with`` block, one-line bodies included."""
-    body = statement.body
-    if isinstance(body, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=body.body)]
-    assert isinstance(body, cst.IndentedBlock)
-    return list(body.body)
-
-
-def _check_lock(group: Group) -> None:
-    lock = group.lock
-    if lock.supplied_by_caller:
-        group.refusals.append(
-            Refusal(
-                lock.line,
-                f"{group.lock_text} is supplied by the caller (line {lock.line})",
-                "supplied",
-            )
-        )
-    for use in group.scan.lock_uses:
-        if use.name != lock.name:
-            continue
-        how = _lock_use(lock.name, use)
-        group.refusals.append(
-            Refusal(use.line, f"{group.lock_text} {how} (line {use.line})", how)
-        )
-
-
-def _lock_use(name: str, use: Access) -> str:
-    text = code_of(use.statement) if use.statement is not None else ""
-    if f"self.{name}.acquire" in text or f"self.{name}.release" in text:
-        return "is used with acquire()/release()"
-    if "Condition(" in text:
-        return "is wrapped in a Condition"
-    if isinstance(use.statement, cst.Return):
-        return "is returned"
-    if isinstance(use.statement, (cst.Assign, cst.AnnAssign)):
-        return "is stored elsewhere"
-    return "is passed elsewhere"
-
-
-def _block_context(
-    group: Group,
-    method: str,
-    stats_attrs: Collection[str],
-    facts: ModuleFacts,
-    stats: StatsClass | None,
-) -> BlockContext:
-    return BlockContext(
-        lock=group.lock_text,
-        method=method,
-        fields=group.fields,
-        stats_attrs=stats_attrs,
-        line_of=facts.line_of,
-        resetters=stats.resetters if stats else {},
-        copiers=stats.copiers if stats else (),
-    )
-
-
-def _check_writes(group: Group) -> None:
-    """Every field is written under this lock or in the constructor, nowhere else."""
-    lock = group.lock.name
-    for write in group.scan.writes:
-        if write.key not in group.fields or lock in write.held:
-            continue
-        if write.method == "__init__" and not write.held:
-            continue
-        text = field_text(write.key)
-        if write.held:
-            other = f"self.{write.held[-1]}"
-            reason = f"{text} is also written under {other} (line {write.line})"
-        else:
-            caller = _caller_holding(group, write.method)
-            if caller is not None:
-                reason = (
-                    f"{text} is updated in {write.method}(), which {caller}() "
-                    f"calls holding {group.lock_text} (line {write.line})"
-                )
-            else:
-                reason = (
-                    f"{text} is written outside the lock in {write.method}() "
-                    f"(line {write.line})"
-                )
-        group.refusals.append(Refusal(write.line, reason, f"outside:{text}"))
-
-
-def _caller_holding(group: Group, method: str) -> str | None:
-    for call in group.scan.self_calls:
-        if call.name == method and group.lock.name in call.held:
-            return call.method
-    return None
-
-
-def _check_stats_object(
-    group: Group,
-    stats_attrs: Collection[str],
-    facts: ModuleFacts,
-    stats: StatsClass | None,
-) -> None:
-    stats_keys = {k[0] for k in group.fields if k[0]}
-    bare = [k for k in group.fields if not k[0] and k[1] not in stats_keys]
-    if len(stats_keys) > 1 or (stats_keys and bare):
-        names = ", ".join(field_text(k) for k in bare) or "another stats object"
-        stats_text = ", ".join(f"self.{k}" for k in sorted(stats_keys))
-        line = min(
-            (w.line for w in group.scan.writes if w.key in bare and w.held),
-            default=group.lock.line,
-        )
-        group.refusals.append(
-            Refusal(
-                line,
-                f"{group.lock_text} guards {names} as well as {stats_text} "
-                f"(line {line})",
-                "mixed",
-            )
-        )
-        return
-    attr = group.stats_attr
-    if attr is None:
-        return
-    for use in group.scan.stats_uses:
-        if use.name != attr or use.method == "__init__":
-            continue
-        if _is_copy_reader(group, use, stats_attrs, facts, stats):
-            continue
-        group.refusals.append(
-            Refusal(
-                use.line,
-                f"self.{attr} escapes the class (line {use.line})",
-                f"escapes:{attr}",
-            )
-        )
-    for read in group.scan.reads:
-        if read.key and read.key[0] == attr and group.lock.name not in read.held:
-            text = field_text(read.key)
-            group.refusals.append(
-                Refusal(
-                    read.line,
-                    f"{text} is read outside the lock (line {read.line})",
-                    f"unlocked-read:{text}",
-                )
-            )
-
-
-def _is_copy_reader(
-    group: Group,
-    use: Access,
-    stats_attrs: Collection[str],
-    facts: ModuleFacts,
-    stats: StatsClass | None,
-) -> bool:
-    """``use`` is the argument of a copy that a reader returns."""
-    statement = use.statement
-    if not isinstance(statement, cst.Return):
-        return False
-    in_block = group.lock.name in use.held
-    context = _block_context(group, use.method, stats_attrs, facts, stats)
-    result = classify_block([cst.SimpleStatementLine(body=[statement])], context)
-    copies = [op for op in result.operations if isinstance(op, ReturnCopy)]
-    if copies and not in_block:
-        group.unlocked_readers.append(result)
-    return bool(copies)
-
-
-def _check_subclasses(group: Group, facts: ModuleFacts) -> None:
-    locked = {b.method for b in group.blocks}
-    for subclass in facts.subclasses.get(group.owner.name.value, []):
-        for statement in subclass.body.body:
-            if (
-                isinstance(statement, cst.FunctionDef)
-                and statement.name.value in locked
-            ):
-                line = facts.line_of(statement)
-                name = subclass.name.value
-                method = statement.name.value
-                group.refusals.append(
-                    Refusal(
-                        line,
-                        f"subclass {name} overrides {method}() (line {line})",
-                        f"subclass:{name}.{method}",
-                    )
-                )
-
-
-def _check_lock_outside(group: Group, facts: ModuleFacts) -> None:
-    """Code outside the class that touches the lock may hold it around anything."""
-    name = group.lock.name
-    for line in facts.outside_reads.get(name, []) + facts.outside_writes.get(name, []):
-        group.refusals.append(
-            Refusal(
-                line,
-                f"{group.lock_text} is used from outside the class (line {line})",
-                "lock-outside",
-            )
-        )
-
-
-def _check_public(group: Group, facts: ModuleFacts) -> None:
-    """A public bare counter must not be assigned from outside the class."""
-    for key in group.fields:
-        if key[0]:
-            continue
-        if key[1].startswith("_"):
-            for line in facts.outside_reads.get(key[1], []):
-                group.refusals.append(
-                    Refusal(
-                        line,
-                        f"self.{key[1]} is used from outside the class (line {line})",
-                        f"private:{key[1]}",
-                    )
-                )
-            continue
-        for line in facts.outside_writes.get(key[1], []):
-            group.refusals.append(
-                Refusal(
-                    line,
-                    f"public attribute {key[1]} is assigned outside the class "
-                    f"(line {line})",
-                    f"public:{key[1]}",
-                )
-            )
-        private = f"_{key[1]}"
-        taken = private in group.scan.class_defaults or any(
-            a.name == private for a in group.scan.reads + group.scan.writes
-        )
-        if taken:
-            line = group.lock.line
-            group.refusals.append(
-                Refusal(
-                    line,
-                    f"self.{private} is taken, so public self.{key[1]} cannot "
-                    f"keep a property (line {line})",
-                    f"public-name:{key[1]}",
-                )
-            )
+    check_writes(group)
+    check_stats_object(group, stats_attrs, facts, stats)
+    check_subclasses(group, facts)
+    check_public(group, facts)
+    check_lock_outside(group, facts)
 
 
 def guess_pattern(group: Group) -> Pattern:
@@ -466,29 +205,6 @@ def _is_addition(statement: cst.BaseSmallStatement | None) -> bool:
     return isinstance(statement, cst.Assign) and isinstance(
         statement.value, cst.BinaryOperation
     )
-
-
-def _stats_type(group: Group) -> str | None:
-    """The name of the class the stats attribute is constructed from."""
-    if group.stats_attr is None:
-        return None
-    construction = stats_construction(group)
-    if construction is None:
-        return None
-    return code_of(construction.func)
-
-
-def stats_construction(group: Group) -> cst.Call | None:
-    """The ``Stats(...)`` call assigned to the stats attribute in ``__init__``."""
-    for write in group.scan.writes:
-        if (
-            write.method == "__init__"
-            and write.key == ("", group.stats_attr)
-            and isinstance(write.statement, cst.Assign)
-            and isinstance(write.statement.value, cst.Call)
-        ):
-            return write.statement.value
-    return None
 
 
 def _stats_attributes(class_def: cst.ClassDef, locks: Collection[str]) -> set[str]:

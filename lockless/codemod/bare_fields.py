@@ -14,18 +14,18 @@ from collections.abc import Sequence
 import libcst as cst
 
 from lockless.codemod.analysis import Group, ModuleFacts
-from lockless.codemod.blocks import (
-    Conditional,
-    Operation,
-    Refusal,
-    ReturnField,
-    Update,
-)
 from lockless.codemod.fields import (
     FieldTypeError,
     choose_atomic,
     is_number,
     updates_of,
+)
+from lockless.codemod.operations import (
+    Conditional,
+    Operation,
+    Refusal,
+    ReturnField,
+    Update,
 )
 from lockless.codemod.plan import AtomicField, EditPlan
 from lockless.codemod.references import FieldKey, code_of, field_text

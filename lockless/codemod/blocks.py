@@ -9,127 +9,29 @@ is ``analysis``'s job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Union
+from collections.abc import Sequence
 
 import libcst as cst
 
+from lockless.codemod.operations import (
+    BlockContext,
+    BlockResult,
+    Conditional,
+    LiveAssign,
+    Operation,
+    Refusal,
+    Update,
+    state_references,
+)
+from lockless.codemod.readers import classify_return
 from lockless.codemod.references import (
     FieldKey,
-    Reference,
     code_of,
     field_key,
     field_text,
     first_line_of,
-    references_in,
     self_attribute,
 )
-
-COPY_FUNCTIONS = frozenset({"copy", "deepcopy", "replace"})
-"""Calls that copy a stats object: ``copy.copy(s)``, ``dataclasses.replace(s)``."""
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """One reason the owner must stay as it is, at one line."""
-
-    line: int
-    reason: str
-    key: str
-    """What makes two refusals the same reason (reported once)."""
-
-
-@dataclass(frozen=True)
-class Update:
-    """``field += amount``, ``field = field + amount`` or ``field = value``."""
-
-    key: FieldKey
-    store: bool
-    value: cst.BaseExpression
-    negate: bool
-    statement: cst.BaseSmallStatement
-
-
-@dataclass(frozen=True)
-class Conditional:
-    """``if <test on locals>: updates else: updates``."""
-
-    test: cst.BaseExpression
-    body: tuple[Update | Conditional, ...]
-    orelse: tuple[Update | Conditional, ...]
-    statement: cst.If
-
-
-@dataclass(frozen=True)
-class ReturnField:
-    """``return self.f``: a read, or with a preceding increment an add-and-get."""
-
-    key: FieldKey
-    statement: cst.Return
-
-
-@dataclass(frozen=True)
-class ReturnValue:
-    """``return <expression>`` reading counters one at a time (a bare reader)."""
-
-    statement: cst.Return
-
-
-@dataclass(frozen=True)
-class LiveAssign:
-    """``self._stats.size = <live value>`` just before a copy is returned."""
-
-    key: FieldKey
-    value: cst.BaseExpression
-    statement: cst.BaseSmallStatement
-
-
-@dataclass(frozen=True)
-class ReturnCopy:
-    """``return copy.copy(self._stats)`` or another copy of the stats object."""
-
-    stats_attr: str
-    live: tuple[tuple[str, cst.BaseExpression], ...]
-    statement: cst.Return
-
-
-Operation = Union[Update, Conditional, ReturnField, ReturnValue, LiveAssign, ReturnCopy]
-
-
-@dataclass
-class BlockContext:
-    """What the classifier must know about the owner around one block."""
-
-    lock: str
-    method: str
-    fields: Collection[FieldKey]
-    stats_attrs: Collection[str]
-    line_of: Callable[[cst.CSTNode], int]
-    resetters: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    """Stats-object methods that assign several fields, by method name."""
-    copiers: Collection[str] = ()
-    """Stats-object methods that only return a copy."""
-
-
-@dataclass
-class BlockResult:
-    operations: list[Operation] = field(default_factory=list)
-    refusals: list[Refusal] = field(default_factory=list)
-
-
-_STATE_KINDS = frozenset({"field", "stats", "method", "await"})
-
-
-def state_references(node: cst.CSTNode, context: BlockContext) -> list[Reference]:
-    """References to the owner's state (through ``self``) and awaits in ``node``.
-
-    Attributes of locals and of module-level names (``time.time``) are not
-    state: they become parameters or stay inline.
-    """
-    return [
-        r for r in references_in(node, context.stats_attrs) if r.kind in _STATE_KINDS
-    ]
 
 
 def classify_block(
@@ -294,7 +196,7 @@ def _classify_small(
     elif isinstance(small, cst.Assign):
         operation = _assignment(small, line, context, result)
     elif isinstance(small, cst.Return) and small.value is not None:
-        operation = _return(small, line, context, result)
+        operation = classify_return(small, line, context, result)
     elif isinstance(small, cst.Expr):
         _refuse_stats_method(small, line, context, result)
     if operation is not None:
@@ -437,96 +339,6 @@ def _refuse_reset_together(
             f"{verb}:{names}",
         )
     )
-
-
-def _return(
-    small: cst.Return, line: int, context: BlockContext, result: BlockResult
-) -> Operation | None:
-    assert small.value is not None
-    key = field_key(small.value, context.stats_attrs)
-    if key is not None and key in context.fields:
-        return ReturnField(key, small)
-    copied = _copied_stats(small.value, context)
-    if copied is not None:
-        return ReturnCopy(copied[0], copied[1], small)
-    references = state_references(small.value, context)
-    read = [r for r in references if r.key in context.fields]
-    if _combines_fields(small.value, context):
-        names = " and ".join(dict.fromkeys(r.text for r in read))
-        result.refusals.append(
-            Refusal(
-                line,
-                f"{names} are combined under the lock (line {line})",
-                f"combined:{names}",
-            )
-        )
-        return None
-    if (
-        read
-        and all(r.kind in ("field", "attribute") for r in references)
-        and not any(r.key is not None and r.key[0] for r in read)
-    ):
-        return ReturnValue(small)
-    return None
-
-
-def _copied_stats(
-    value: cst.BaseExpression, context: BlockContext
-) -> tuple[str, tuple[tuple[str, cst.BaseExpression], ...]] | None:
-    """The stats attribute ``value`` copies, with live keyword overrides."""
-    if not isinstance(value, cst.Call):
-        return None
-    func = value.func
-    if isinstance(func, cst.Attribute):
-        owner = self_attribute(func.value)
-        if (
-            owner is not None
-            and owner in context.stats_attrs
-            and func.attr.value in context.copiers
-        ):
-            return (owner, ()) if not value.args else None
-        name = func.attr.value
-    elif isinstance(func, cst.Name):
-        name = func.value
-    else:
-        return None
-    if name not in COPY_FUNCTIONS or not value.args:
-        return None
-    owner = self_attribute(value.args[0].value)
-    if owner is None or owner not in context.stats_attrs or value.args[0].keyword:
-        return None
-    live: list[tuple[str, cst.BaseExpression]] = []
-    for arg in value.args[1:]:
-        if arg.keyword is None or name != "replace":
-            return None
-        live.append((arg.keyword.value, arg.value))
-    return owner, tuple(live)
-
-
-def _combines_fields(value: cst.BaseExpression, context: BlockContext) -> bool:
-    """Whether an operator in ``value`` takes two different counter fields."""
-    for node in _operators_in(value):
-        keys = {r.key for r in state_references(node, context)}
-        if len(keys & set(context.fields)) > 1:
-            return True
-    return False
-
-
-def _operators_in(value: cst.BaseExpression) -> list[cst.CSTNode]:
-    found: list[cst.CSTNode] = []
-
-    class _Operators(cst.CSTVisitor):
-        def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-            found.append(node)
-
-        def visit_Comparison(self, node: cst.Comparison) -> None:
-            found.append(node)
-
-        def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-            found.append(node)
-
-    value.visit(_Operators())
-    return found
 
 
 def _refuse_stats_method(

@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 
 import libcst as cst
 
-from lockless.codemod.blocks import Conditional, Operation, Update
+from lockless.codemod.operations import Conditional, Operation, Update
 from lockless.codemod.plan import AtomicField
 from lockless.codemod.references import FieldKey, code_of
 

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from lockless.codemod.analysis import Group, ModuleFacts, stats_construction
-from lockless.codemod.blocks import (
+from lockless.codemod.fields import FieldTypeError, choose_atomic, updates_of
+from lockless.codemod.naming import (
+    atomic_class_name,
+    record_method_name,
+    storage_name,
+    unique_name,
+)
+from lockless.codemod.operations import (
     Conditional,
     LiveAssign,
     Operation,
@@ -24,13 +31,6 @@ from lockless.codemod.blocks import (
     ReturnCopy,
     ReturnField,
     Update,
-)
-from lockless.codemod.fields import FieldTypeError, choose_atomic, updates_of
-from lockless.codemod.naming import (
-    atomic_class_name,
-    record_method_name,
-    storage_name,
-    unique_name,
 )
 from lockless.codemod.plan import (
     AtomicField,

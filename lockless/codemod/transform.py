@@ -11,30 +11,26 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
 from collections.abc import Collection
 from typing import Union
 
 import libcst as cst
 from libcst.codemod import (
     CodemodContext,
-    ContextAwareVisitor,
     VisitorBasedCodemodCommand,
 )
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
 from lockless.codemod.analysis import (
-    Group,
-    ModuleFacts,
-    analyse_class,
     block_statements,
-    guess_pattern,
 )
-from lockless.codemod.bare_fields import plan_bare_fields
-from lockless.codemod.blocks import Refusal
-from lockless.codemod.locks import ClassLocks, find_class_locks
-from lockless.codemod.module_facts import gather_module_facts, lock_imports
+from lockless.codemod.gather import StatsGatherer
+from lockless.codemod.import_layout import (
+    keep_removed_leading_lines,
+    separate_runtime_import,
+)
+from lockless.codemod.module_facts import lock_imports
 from lockless.codemod.plan import EditPlan
 from lockless.codemod.render import (
     parse_class_body,
@@ -43,107 +39,15 @@ from lockless.codemod.render import (
     parse_statements,
     render_atomic_class,
 )
-from lockless.codemod.sites import Outcome, RewriteOptions, RewriteResult, Site
-from lockless.codemod.stats_object import plan_stats_object
+from lockless.codemod.sites import RewriteOptions, RewriteResult, Site
 from lockless.exceptions import InvalidInput, RewriteFailed
 
 _BREAKER_MODULE = "lockless.codemod.breaker"
-
-# Python 3.9 has no sys.stdlib_module_names; there the runtime import simply
-# follows the last import without a blank line.
-_STDLIB_NAMES: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 SmallResult = Union[cst.BaseSmallStatement, cst.RemovalSentinel]
 StatementResult = Union[
     cst.BaseStatement, cst.RemovalSentinel, cst.FlattenSentinel[cst.BaseStatement]
 ]
-
-
-class StatsGatherer(ContextAwareVisitor):
-    """Analyses every owner class of a module into an ``EditPlan`` and sites."""
-
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
-
-    def __init__(
-        self, context: CodemodContext, *, path: str, claimed: Collection[str]
-    ) -> None:
-        super().__init__(context)
-        self.path = path
-        self.claimed = claimed
-        self.plan = EditPlan()
-        self.sites: list[Site] = []
-
-    def visit_Module(self, node: cst.Module) -> bool:
-        facts = gather_module_facts(
-            node, self._line_of, self._qualified_names, self._column_of
-        )
-        owners = find_class_locks(node)
-        for name, class_locks in owners.items():
-            if name in self.claimed:
-                continue
-            for group in analyse_class(class_locks.class_def, class_locks, facts):
-                self._decide(group, facts)
-        for base, class_locks in owners.items():
-            for subclass in facts.subclasses.get(base, []):
-                if subclass.name.value in owners or subclass.name.value in self.claimed:
-                    continue
-                inherited = ClassLocks(subclass, dict(class_locks.locks))
-                for group in analyse_class(
-                    subclass, inherited, facts, inherited_from=base
-                ):
-                    self._decide(group, facts)
-        return False
-
-    def _decide(self, group: Group, facts: ModuleFacts) -> None:
-        refusals = group.refusals
-        if not refusals:
-            plan = plan_stats_object if group.stats_attr else plan_bare_fields
-            refusals = plan(group, facts, self.plan)
-        owner = group.owner.name.value
-        pattern = guess_pattern(group)
-        if refusals:
-            for refusal in _distinct(refusals):
-                if any(
-                    s.line == refusal.line and s.reason == refusal.reason
-                    for s in self.sites
-                ):
-                    continue  # the same statement seen from an enclosing lock
-                self.sites.append(
-                    Site(
-                        self.path,
-                        refusal.line,
-                        owner,
-                        pattern,
-                        Outcome.REFUSED,
-                        refusal.reason,
-                    )
-                )
-            return
-        line = self._line_of(group.owner.name)
-        self.sites.append(
-            Site(self.path, line, owner, pattern, Outcome.REWRITTEN, group.summary)
-        )
-
-    def _line_of(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(PositionProvider, node, None)
-        if position is not None:
-            return int(position.start.line)
-        children = node.children
-        return self._line_of(children[0]) if children else 0
-
-    def _column_of(self, node: cst.CSTNode) -> int:
-        position = self.get_metadata(PositionProvider, node, None)
-        return int(position.start.column) if position is not None else 0
-
-    def _qualified_names(self, node: cst.CSTNode) -> set[str]:
-        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
-
-
-def _distinct(refusals: list[Refusal]) -> list[Refusal]:
-    seen: dict[str, Refusal] = {}
-    for refusal in sorted(refusals, key=lambda r: r.line):
-        seen.setdefault(refusal.key, refusal)
-    return list(seen.values())
 
 
 class AtomicStatsCommand(VisitorBasedCodemodCommand):
@@ -253,6 +157,9 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
         if self._first_removed(original_node):
             # The block now starts with what followed: no blank line first.
             first = updated_node.body[0]
+            assert isinstance(
+                first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+            )
             lines = list(first.leading_lines)
             while lines and lines[0].comment is None:
                 lines.pop(0)
@@ -357,52 +264,6 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
             leading_lines=[cst.EmptyLine(indent=False)] * 2 + lines[blanks:]
         )
         return cst.FlattenSentinel([*generated, owner])
-
-
-def keep_removed_leading_lines(before: cst.Module, after: cst.Module) -> cst.Module:
-    """Move the leading lines of removed top-level statements to their successors."""
-    kept = {_bare_code(s) for s in after.body}
-    body = list(after.body)
-    for index, statement in enumerate(before.body):
-        lines = statement.leading_lines
-        if not lines or _bare_code(statement) in kept or index >= len(body):
-            continue
-        successor = body[index]
-        if _bare_code(successor) == _bare_code(statement) or successor.leading_lines:
-            continue
-        body[index] = successor.with_changes(leading_lines=lines)
-    return after.with_changes(body=body)
-
-
-def separate_runtime_import(module: cst.Module, runtime: str) -> cst.Module:
-    """Put a blank line between standard-library imports and the runtime import."""
-    body = list(module.body)
-    for index, statement in enumerate(body):
-        if index == 0 or _imported_module(statement) != runtime:
-            continue
-        previous = _imported_module(body[index - 1])
-        if previous is None or statement.leading_lines:
-            return module
-        if previous.split(".")[0] in _STDLIB_NAMES or previous == "__future__":
-            blank = cst.EmptyLine(indent=False)
-            body[index] = statement.with_changes(leading_lines=[blank])
-            return module.with_changes(body=body)
-    return module
-
-
-def _imported_module(statement: cst.BaseStatement) -> str | None:
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return None
-    small = statement.body[0]
-    if isinstance(small, cst.ImportFrom) and small.module is not None:
-        return cst.Module(body=[]).code_for_node(small.module)
-    if isinstance(small, cst.Import):
-        return cst.Module(body=[]).code_for_node(small.names[0].name)
-    return None
-
-
-def _bare_code(statement: cst.BaseStatement) -> str:
-    return cst.Module(body=[]).code_for_node(statement.with_changes(leading_lines=()))
 
 
 def _is_pass(statement: cst.BaseStatement) -> bool:
