@@ -11,16 +11,20 @@ After an intended change, regenerate the expected files and review the diff:
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib.util
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
 import libcst as cst
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lockless.codemod.breaker import rewrite_breakers
 from lockless.codemod.sites import Outcome, Pattern, RewriteOptions, Site
@@ -164,6 +168,82 @@ class TestWorkloads:
 
         assert actual == expected
         assert "threading" not in vars(rewritten)
+
+
+def _original_and_rewrite(case: str) -> tuple[ModuleType, ModuleType]:
+    """The case's input and output, imported once per test session."""
+    names = (f"breaker_{case}_input", f"breaker_{case}_output")
+    if names[0] not in sys.modules:
+        load(CASES / case / "input.py", names[0])
+        load(CASES / case / "output.py", names[1])
+    return sys.modules[names[0]], sys.modules[names[1]]
+
+
+_GATEWAY_CALLS = st.lists(
+    st.one_of(
+        st.tuples(st.just("success"), st.sampled_from([0.0, 0.125, 0.5, 1.5])),
+        st.tuples(st.just("failure"), st.sampled_from([0.0, 0.25, 2.0])),
+        st.tuples(st.just("allow"), st.just(0.0)),
+    ),
+    max_size=40,
+)
+
+
+class TestSequentialEquivalence:
+    """Driven by one thread, the rewrite answers every call as the original does.
+
+    With no second thread there is no interleaving for the rewrite to change,
+    so any difference in a decision, a state or a metric is a bug.
+    """
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        calls=_GATEWAY_CALLS,
+        threshold=st.integers(1, 4),
+        probes=st.integers(1, 2),
+    )
+    def test_gateway_breaker(
+        self, calls: list[tuple[str, float]], threshold: int, probes: int
+    ) -> None:
+        answers = []
+        for module in _original_and_rewrite("string_state_unsafe"):
+            breaker = module.GatewayBreaker(threshold, 0.0, probes)
+            trace: list[object] = []
+            for kind, duration in calls:
+                if kind == "allow":
+                    trace.append(breaker.allow_call())
+                elif kind == "success":
+                    breaker.record_success(duration)
+                else:
+                    breaker.record_failure(duration)
+                trace.append(breaker.state)
+            trace.append(dataclasses.asdict(breaker.metrics()))
+            answers.append(trace)
+
+        assert answers[1] == answers[0]
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        calls=st.lists(st.sampled_from(["ok", "error", "may_call"]), max_size=40),
+        limit=st.integers(1, 4),
+    )
+    def test_inventory_breaker(self, calls: list[str], limit: int) -> None:
+        answers = []
+        for module in _original_and_rewrite("enum_datetime_unsafe"):
+            breaker = module.InventoryBreaker(limit, timedelta(0))
+            trace: list[object] = []
+            for number, kind in enumerate(calls):
+                if kind == "may_call":
+                    trace.append(breaker.may_call())
+                elif kind == "ok":
+                    breaker.succeeded(number)
+                else:
+                    breaker.failed(number)
+                trace.append((breaker.current().name, breaker.opened() is None))
+            trace.append(dataclasses.asdict(breaker.stats()))
+            answers.append(trace)
+
+        assert answers[1] == answers[0]
 
 
 class TestLayout:
