@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import queue
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -109,3 +111,36 @@ class TestCodemodCommand:
 
         assert result.code == rewrite(source, "router_stats.py")[0]
         assert len(command.sites) == 4
+
+
+class TestLibcstTool:
+    """``python -m libcst.tool codemod transform.AtomicStatsCommand`` works."""
+
+    def test_tool_rewrites_a_file(self, tmp_path: Path) -> None:
+        case = REPO / "fixtures" / "counters" / "ticket_dispenser"
+        (tmp_path / ".libcst.codemod.yaml").write_text(
+            'generated_code_marker: "@generated"\nformatter: []\n'
+            'blacklist_patterns: []\nmodules:\n  - "lockless.codemod"\n'
+            'repo_root: "."\n'
+        )
+        target = tmp_path / "dispenser.py"
+        target.write_text((case / "input.py").read_text())
+
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "libcst.tool",
+                "codemod",
+                "-j1",
+                "--no-format",
+                "transform.AtomicStatsCommand",
+                str(target),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+
+        assert target.read_text() == (case / "output.py").read_text()
