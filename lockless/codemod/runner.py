@@ -16,6 +16,7 @@ import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -137,12 +138,16 @@ def _rewrite_all(
     executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
     try:
         # Largest first: one big file started last would leave the other workers idle.
-        futures: list[Future[FileReport]] = [
-            executor.submit(rewrite_file, path, options, mode, transform)
+        futures: dict[Future[FileReport], str] = {
+            executor.submit(rewrite_file, path, options, mode, transform): path
             for path in sorted(candidates, key=_size, reverse=True)
-        ]
+        }
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                message = "a worker process died (out of memory?); file left unchanged"
+                yield FileReport(futures[future], FileStatus.ERROR, error=message)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 

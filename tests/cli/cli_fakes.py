@@ -13,6 +13,7 @@ Source that does not parse raises InvalidInput with the line, like the real one.
 from __future__ import annotations
 
 import ast
+import os
 import time
 
 from lockless.codemod.sites import Outcome, Pattern, RewriteOptions, RewriteResult, Site
@@ -78,3 +79,12 @@ def _site(path: str, line: int, outcome: Outcome, reason: str) -> Site:
         outcome=outcome,
         reason=reason,
     )
+
+
+def dying_rewrite_source(
+    code: str, *, path: str, options: RewriteOptions
+) -> RewriteResult:
+    """The same rewrite, except that the process dies on a file named ``die.py``."""
+    if path.endswith("die.py"):
+        os._exit(70)
+    return rewrite_source(code, path=path, options=options)

@@ -6,7 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_fakes import LOCKED_SOURCE, REWRITTEN_FROM, REWRITTEN_TO, rewrite_source
+from cli_fakes import (
+    LOCKED_SOURCE,
+    REWRITTEN_FROM,
+    REWRITTEN_TO,
+    dying_rewrite_source,
+    rewrite_source,
+)
 
 from lockless.codemod.runner import IN_PROCESS_LIMIT, FileStatus, Mode, run
 from lockless.codemod.sites import Outcome, RewriteOptions
@@ -222,3 +228,20 @@ class TestWorkers:
 
         assert seen[-1] == (5, 5)
         assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+    def test_a_dying_worker_ends_as_errors(self, tmp_path: Path) -> None:
+        paths = [tmp_path / f"m{index:02}.py" for index in range(IN_PROCESS_LIMIT + 2)]
+        paths.append(tmp_path / "die.py")
+        for path in paths:
+            path.write_bytes(LOCKED)
+
+        reports = run(
+            [str(p) for p in paths], OPTIONS, jobs=2, transform=dying_rewrite_source
+        )
+
+        by_name = {Path(r.path).name: r for r in reports}
+        assert len(reports) == len(paths)
+        assert by_name["die.py"].status is FileStatus.ERROR
+        assert "worker process died" in (by_name["die.py"].error or "")
+        assert (tmp_path / "die.py").read_bytes() == LOCKED
+        assert all(p.read_bytes() in (LOCKED, EXPECTED) for p in paths)
