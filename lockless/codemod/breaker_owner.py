@@ -90,6 +90,7 @@ def find_parts(
     clock_name, clock = _clock(owner, positions)
     names = Attributes(lock.name, metrics, state, clock_name)
     _refuse_public(init, names, positions)
+    _refuse_subclass_use(owner, module, names, positions)
     spelling = _spelling(owner, names, enums, positions)
     transitions = frozenset(
         m.name.value
@@ -170,6 +171,32 @@ def _refuse_public(
             if any(is_self_attribute(t, name) for t in targets):
                 line = positions[small].start.line
         raise ShapeError(line, f"self.{name} {_PUBLIC}")
+
+
+def _refuse_subclass_use(
+    owner: cst.ClassDef,
+    module: cst.Module,
+    names: Attributes,
+    positions: Mapping[cst.CSTNode, CodeRange],
+) -> None:
+    """A subclass in the module that touches the breaker's fields would break."""
+    fields = {names.lock, names.metrics, names.state, names.opened_at} - {None}
+    for statement in module.body:
+        if not isinstance(statement, cst.ClassDef) or statement is owner:
+            continue
+        bases = {cst.Module([]).code_for_node(arg.value) for arg in statement.bases}
+        if owner.name.value not in bases:
+            continue
+        for attribute in _all(statement, cst.Attribute):
+            if any(is_self_attribute(attribute, name) for name in fields):
+                line = positions[attribute].start.line
+                subclass = statement.name.value
+                reason = f"the subclass {subclass} uses {code_of(attribute)} too"
+                raise ShapeError(line, reason)
+
+
+def code_of(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
 
 
 def _state_attribute(

@@ -244,8 +244,9 @@ def assign_roles(groups: Sequence[Group]) -> dict[str, str]:
         if group not in probes and set(group.fields("zero")) != reset:
             raise ShapeError(group.line, _UNKNOWN_GROUP)
     if len(set(roles.values())) != len(roles):
-        line = successes[0].line
-        raise ShapeError(line, "one counter is updated in two different roles")
+        twice = [f for f in roles.values() if list(roles.values()).count(f) > 1]
+        line = min(g.line for g in groups if twice[0] in {u.field for u in g.updates})
+        raise ShapeError(line, f"{twice[0]} is updated in two different roles")
     return roles
 
 

@@ -246,6 +246,80 @@ class TestSequentialEquivalence:
         assert answers[1] == answers[0]
 
 
+_SUBCLASS = """
+
+class NoisyBreaker(GatewayBreaker):
+    def record_failure(self, duration: float) -> None:
+        super().record_failure(duration)
+        if self._state != "closed":
+            print("opened")
+"""
+
+# (test id, text to replace in the gateway breaker, replacement, the refused
+# line's text, words the reason must contain)
+_VARIANTS = [
+    ("subclass", "\n# end\n", _SUBCLASS, 'if self._state != "closed":', "subclass"),
+    (
+        "two-roles",
+        "self._metrics.half_open_calls += 1",
+        "self._metrics.total_calls += 1",
+        "self._metrics.total_calls += 1",
+        "two different roles",
+    ),
+    (
+        "timedelta-duration",
+        "total_duration: float = 0.0",
+        "total_duration: datetime.timedelta = datetime.timedelta()",
+        "self._lock = threading.Lock()",
+        "not an int or float duration",
+    ),
+    (
+        "unknown-clock",
+        "self._opened_at = time.time()",
+        "self._opened_at = self._clock()",
+        'self._state = "open"',
+        "opening does not record",
+    ),
+    (
+        "one-line-block",
+        """            if self._state == "half_open":
+                self._close()""",
+        '            if self._state == "half_open": self._close()',
+        'if self._state == "half_open": self._close()',
+        "one-line block",
+    ),
+    (
+        "starts-open",
+        'self._state = "closed"',
+        'self._state = "open"',
+        'self._state = "open"',
+        "does not start closed",
+    ),
+]
+
+
+class TestRefusalReasons:
+    """Variants of the gateway breaker are refused at the right line, saying why."""
+
+    @pytest.mark.parametrize(
+        ("old", "new", "line_text", "words"),
+        [v[1:] for v in _VARIANTS],
+        ids=[v[0] for v in _VARIANTS],
+    )
+    def test_refused(self, old: str, new: str, line_text: str, words: str) -> None:
+        base = read("string_state_unsafe", "input.py") + "\n# end\n"
+        assert old in base
+        code = base.replace(old, new, 1)
+        lines = [i for i, t in enumerate(code.splitlines(), 1) if line_text in t]
+
+        actual, sites = run_rule(code)
+
+        assert actual == code
+        assert [s.outcome for s in sites] == [Outcome.REFUSED]
+        assert sites[0].line == lines[0]
+        assert words in sites[0].reason
+
+
 class TestLayout:
     """The rewrite keeps the file's line endings and indentation."""
 
