@@ -18,7 +18,6 @@ from lockless.codemod.fields import (
     FieldTypeError,
     choose_atomic,
     is_number,
-    updates_of,
 )
 from lockless.codemod.operations import (
     Conditional,
@@ -26,6 +25,7 @@ from lockless.codemod.operations import (
     Refusal,
     ReturnField,
     Update,
+    updates_of,
 )
 from lockless.codemod.plan import AtomicField, EditPlan
 from lockless.codemod.references import FieldKey, code_of, field_text

@@ -22,6 +22,8 @@ from lockless.codemod.operations import (
     Refusal,
     Update,
     state_references,
+    updates_of,
+    updates_per_path,
 )
 from lockless.codemod.readers import classify_return
 from lockless.codemod.references import (
@@ -42,7 +44,26 @@ def classify_block(
     for statement in statements:
         _classify_statement(statement, context, result, conditional_ok=True)
     _merge_read_resets(result, context)
+    _refuse_repeated_updates(result, context)
     return result
+
+
+def _refuse_repeated_updates(result: BlockResult, context: BlockContext) -> None:
+    """Two updates of one field in one block would expose the state between them."""
+    for key, count in updates_per_path(result.operations).items():
+        if count < 2:
+            continue
+        line = min(
+            context.line_of(u.statement) for u in updates_of(key, result.operations)
+        )
+        text = field_text(key)
+        result.refusals.append(
+            Refusal(
+                line,
+                f"{text} is updated twice in one lock block (line {line})",
+                f"twice:{text}",
+            )
+        )
 
 
 def _merge_read_resets(result: BlockResult, context: BlockContext) -> None:

@@ -11,9 +11,9 @@ from collections.abc import Collection, Sequence
 
 import libcst as cst
 
-from lockless.codemod.operations import Conditional, Operation, Update
+from lockless.codemod.operations import Update
 from lockless.codemod.plan import AtomicField
-from lockless.codemod.references import FieldKey, code_of
+from lockless.codemod.references import code_of
 
 FLOAT_CLOCKS = frozenset(
     {"time.time", "time.monotonic", "time.perf_counter", "time.process_time"}
@@ -23,17 +23,6 @@ FLOAT_CLOCKS = frozenset(
 
 class FieldTypeError(ValueError):
     """The type of a field cannot be told from the source."""
-
-
-def updates_of(key: FieldKey, operations: Sequence[Operation]) -> list[Update]:
-    """Every update of ``key`` in ``operations``, inside conditionals too."""
-    found: list[Update] = []
-    for op in operations:
-        if isinstance(op, Update) and op.key == key:
-            found.append(op)
-        elif isinstance(op, Conditional):
-            found.extend(updates_of(key, [*op.body, *op.orelse]))
-    return found
 
 
 def choose_atomic(

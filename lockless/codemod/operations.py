@@ -115,3 +115,28 @@ def state_references(node: cst.CSTNode, context: BlockContext) -> list[Reference
     return [
         r for r in references_in(node, context.stats_attrs) if r.kind in _STATE_KINDS
     ]
+
+
+def updates_of(key: FieldKey, operations: Sequence[Operation]) -> list[Update]:
+    """Every update of ``key`` in ``operations``, inside conditionals too."""
+    found: list[Update] = []
+    for op in operations:
+        if isinstance(op, Update) and op.key == key:
+            found.append(op)
+        elif isinstance(op, Conditional):
+            found.extend(updates_of(key, [*op.body, *op.orelse]))
+    return found
+
+
+def updates_per_path(operations: Sequence[Operation]) -> dict[FieldKey, int]:
+    """The most updates of each field on any one path through ``operations``."""
+    counts: dict[FieldKey, int] = {}
+    for op in operations:
+        if isinstance(op, Update):
+            counts[op.key] = counts.get(op.key, 0) + 1
+        elif isinstance(op, Conditional):
+            body, orelse = updates_per_path(op.body), updates_per_path(op.orelse)
+            for key in {*body, *orelse}:
+                most = max(body.get(key, 0), orelse.get(key, 0))
+                counts[key] = counts.get(key, 0) + most
+    return counts

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from lockless.codemod.analysis import Group, ModuleFacts, stats_construction
-from lockless.codemod.fields import FieldTypeError, choose_atomic, updates_of
+from lockless.codemod.fields import FieldTypeError, choose_atomic
 from lockless.codemod.naming import (
     atomic_class_name,
     record_method_name,
@@ -31,6 +31,7 @@ from lockless.codemod.operations import (
     ReturnCopy,
     ReturnField,
     Update,
+    updates_of,
 )
 from lockless.codemod.plan import (
     AtomicField,
