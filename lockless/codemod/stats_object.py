@@ -73,6 +73,11 @@ def plan_stats_object(
         f"self.{attr} is now an {builder.name}; {group.lock_text} is removed; "
         "snapshot() reads each counter once, not all of them at one instant"
     )
+    if known is None:
+        group.summary += (
+            f"; {stats_type} is imported, so its fields were inferred from their "
+            "use here: check that snapshot() passes every field it needs"
+        )
     return []
 
 
