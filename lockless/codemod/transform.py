@@ -4,7 +4,12 @@
 it is installed, then ``AtomicStatsCommand``, checks that the result parses,
 compiles and is stable under a second run, and returns the new text with one
 ``Site`` per candidate. ``AtomicStatsCommand`` is a libcst codemod command, so
-the same rule runs under ``python -m libcst.tool codemod``.
+the same rule runs under libcst's own runner: with ``lockless.codemod`` in the
+``modules`` list of ``.libcst.codemod.yaml``,
+
+    python -m libcst.tool codemod --no-format transform.AtomicStatsCommand src/
+
+(lockless formats what it generates itself, so no formatter is needed).
 """
 
 from __future__ import annotations
