@@ -195,11 +195,15 @@ def check_public(group: Group, facts: ModuleFacts) -> None:
         if key[0]:
             continue
         if key[1].startswith("_"):
-            for line in facts.outside_reads.get(key[1], []):
+            used = facts.outside_reads.get(key[1], []) + facts.outside_writes.get(
+                key[1], []
+            )
+            for line in sorted(used):
                 group.refusals.append(
                     Refusal(
                         line,
-                        f"self.{key[1]} is used from outside the class (line {line})",
+                        f"self.{key[1]} is also used through another object "
+                        f"(line {line})",
                         f"private:{key[1]}",
                     )
                 )
