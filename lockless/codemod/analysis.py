@@ -32,7 +32,9 @@ Safe (``Outcome.REWRITTEN``) when every one of these holds:
 - an ``asyncio.Lock`` block contains no ``await``;
 - a stats object never leaves the class except as a copy and is never
   replaced after ``__init__``;
-- no subclass in the module overrides a method that takes the lock.
+- no subclass in the module overrides a method that takes the lock, the
+  owner does not copy itself (``__copy__``, ``copy.copy(self)``), and no
+  other object's copy of a private counter is assigned or read.
 
 Refused (left byte-for-byte, ``Outcome.REFUSED``, one site per reason, at
 the offending line) when any of them fails. Each condition has a passing and
@@ -49,6 +51,7 @@ import libcst as cst
 
 from lockless.codemod.blocks import classify_block
 from lockless.codemod.checks import (
+    check_copies,
     check_lock,
     check_lock_outside,
     check_public,
@@ -172,6 +175,7 @@ def _check(group: Group, stats_attrs: Collection[str], facts: ModuleFacts) -> No
     check_subclasses(group, facts)
     check_public(group, facts)
     check_lock_outside(group, facts)
+    check_copies(group, facts)
 
 
 def guess_pattern(group: Group) -> Pattern:

@@ -231,3 +231,49 @@ def check_public(group: Group, facts: ModuleFacts) -> None:
                     f"public-name:{key[1]}",
                 )
             )
+
+
+_COPY_HOOKS = ("__copy__", "__deepcopy__", "__getstate__", "__setstate__", "__reduce__")
+
+
+def check_copies(group: Group, facts: ModuleFacts) -> None:
+    """An owner that copies itself would share its atomics between the copies."""
+    for name in _COPY_HOOKS:
+        method = group.scan.methods.get(name)
+        if method is not None:
+            line = facts.line_of(method)
+            group.refusals.append(
+                Refusal(
+                    line,
+                    f"{group.owner.name.value} defines {name}(), and copies would "
+                    f"share the atomics (line {line})",
+                    "copies",
+                )
+            )
+    for call in _self_copies(group.owner):
+        line = facts.line_of(call)
+        group.refusals.append(
+            Refusal(
+                line,
+                f"{group.owner.name.value} copies itself, and the copy would "
+                f"share the atomics (line {line})",
+                "copies",
+            )
+        )
+
+
+def _self_copies(class_def: cst.ClassDef) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _Copies(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = code_of(node.func)
+            if (
+                func in ("copy", "copy.copy", "replace", "dataclasses.replace")
+                and node.args
+                and code_of(node.args[0].value) == "self"
+            ):
+                found.append(node)
+
+    class_def.body.visit(_Copies())
+    return found
