@@ -44,11 +44,13 @@ def _lock_use(name: str, use: Access) -> str:
         return "is used with acquire()/release()"
     if "Condition(" in text:
         return "is wrapped in a Condition"
-    if isinstance(use.statement, cst.Return):
+    statement = use.statement
+    value = getattr(statement, "value", None)
+    if value is None or code_of(value) != f"self.{name}":
+        return "is passed elsewhere"
+    if isinstance(statement, cst.Return):
         return "is returned"
-    if isinstance(use.statement, (cst.Assign, cst.AnnAssign)):
-        return "is stored elsewhere"
-    return "is passed elsewhere"
+    return "is stored elsewhere"
 
 
 def check_writes(group: Group) -> None:
