@@ -24,6 +24,7 @@ from lockless.codemod.operations import (
     Operation,
     Refusal,
     ReturnField,
+    Swap,
     Update,
     updates_of,
 )
@@ -188,6 +189,16 @@ def _rewrite_operations(
             edits.small[op.statement] = _update_code(op, atomics[op.key])
         elif isinstance(op, Conditional):
             _rewrite_operations([*op.body, *op.orelse], atomics, edits, refusals, facts)
+        elif isinstance(op, Swap) and op.key in atomics:
+            if atomics[op.key].atomic == "AtomicTimestamp":
+                line = facts.line_of(op.statement)
+                reason = f"{field_text(op.key)} is a time read and reset (line {line})"
+                refusals.append(Refusal(line, reason, "swap-time"))
+                return
+            target = f"self.{_storage(op.key)}"
+            edits.small[op.statement] = (
+                f"{op.local} = {target}.swap({code_of(op.value)})"
+            )
         elif isinstance(op, ReturnField) and _is_add(previous, op.key):
             assert isinstance(previous, Update)
             atomic = atomics.get(op.key)

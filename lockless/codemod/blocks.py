@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from lockless.codemod.fields import is_number
 from lockless.codemod.operations import (
     BlockContext,
     BlockResult,
@@ -20,6 +21,7 @@ from lockless.codemod.operations import (
     LiveAssign,
     Operation,
     Refusal,
+    Swap,
     Update,
     state_references,
     updates_of,
@@ -53,9 +55,13 @@ def _refuse_repeated_updates(result: BlockResult, context: BlockContext) -> None
     for key, count in updates_per_path(result.operations).items():
         if count < 2:
             continue
-        line = min(
-            context.line_of(u.statement) for u in updates_of(key, result.operations)
-        )
+        statements = [u.statement for u in updates_of(key, result.operations)]
+        statements += [
+            op.statement
+            for op in result.operations
+            if isinstance(op, Swap) and op.key == key
+        ]
+        line = min(context.line_of(statement) for statement in statements)
         text = field_text(key)
         result.refusals.append(
             Refusal(
@@ -69,10 +75,15 @@ def _refuse_repeated_updates(result: BlockResult, context: BlockContext) -> None
 def _merge_read_resets(result: BlockResult, context: BlockContext) -> None:
     """Several single-field read-and-resets in one block reset fields together."""
     resets = [r for r in result.refusals if r.key.startswith("reads and resets:")]
-    if len(resets) < 2:
+    swaps = [op for op in result.operations if isinstance(op, Swap)]
+    if len(resets) + len(swaps) < 2:
         return
-    names = " and ".join(r.key.split(":", 1)[1] for r in resets)
-    line = resets[0].line
+    texts = [field_text(op.key) for op in swaps]
+    texts += [r.key.split(":", 1)[1] for r in resets]
+    names = " and ".join(texts)
+    line = min(
+        [r.line for r in resets] + [context.line_of(op.statement) for op in swaps]
+    )
     merged = Refusal(
         line,
         f"{context.method}() reads and resets {names} together (line {line})",
@@ -270,6 +281,9 @@ def _assignment(
     keys = [field_key(t.target, context.stats_attrs) for t in small.targets]
     written = [k for k in keys if k is not None and k in context.fields]
     tuple_fields = _tuple_target_fields(small, context)
+    swap = _single_swap(small, tuple_fields, context)
+    if swap is not None:
+        return swap
     if len(written) > 1 or tuple_fields:
         _refuse_reset_together(written or tuple_fields, small, line, context, result)
         return None
@@ -327,6 +341,34 @@ def _self_increment(
     return None
 
 
+def _single_swap(
+    small: cst.Assign, keys: list[FieldKey], context: BlockContext
+) -> Swap | None:
+    """``old, self.f = self.f, new`` with ``new`` a number literal."""
+    target = small.targets[0].target
+    value = small.value
+    if len(small.targets) != 1 or len(keys) != 1:
+        return None
+    if not isinstance(target, cst.Tuple) or not isinstance(value, cst.Tuple):
+        return None
+    if len(target.elements) != 2 or len(value.elements) != 2:
+        return None
+    (first, second), (old, new) = (
+        [e.value for e in target.elements],
+        [e.value for e in value.elements],
+    )
+    if field_key(first, context.stats_attrs) == keys[0]:
+        first, second, old, new = second, first, new, old
+    if (
+        isinstance(first, cst.Name)
+        and field_key(second, context.stats_attrs) == keys[0]
+        and field_key(old, context.stats_attrs) == keys[0]
+        and is_number(new, ())
+    ):
+        return Swap(keys[0], first.value, new, small)
+    return None
+
+
 def _tuple_target_fields(small: cst.Assign, context: BlockContext) -> list[FieldKey]:
     found: list[FieldKey] = []
     for target in small.targets:
@@ -347,8 +389,7 @@ def _refuse_reset_together(
 ) -> None:
     names = " and ".join(field_text(k) for k in keys)
     if isinstance(small.targets[0].target, (cst.Tuple, cst.List)):
-        # TODO: a single-field read-and-reset could become swap(); refused for
-        # now because the callers' use of the old value is not analysed.
+        # One field reset to a number literal is a Swap; this is the rest.
         verb = "reads and resets"
     else:
         verb = "resets"

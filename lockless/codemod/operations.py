@@ -79,7 +79,19 @@ class ReturnCopy:
     statement: cst.Return
 
 
-Operation = Union[Update, Conditional, ReturnField, ReturnValue, LiveAssign, ReturnCopy]
+@dataclass(frozen=True)
+class Swap:
+    """``old, self.f = self.f, value``: one field read and reset in one step."""
+
+    key: FieldKey
+    local: str
+    value: cst.BaseExpression
+    statement: cst.BaseSmallStatement
+
+
+Operation = Union[
+    Update, Conditional, ReturnField, ReturnValue, LiveAssign, ReturnCopy, Swap
+]
 
 
 @dataclass
@@ -132,7 +144,7 @@ def updates_per_path(operations: Sequence[Operation]) -> dict[FieldKey, int]:
     """The most updates of each field on any one path through ``operations``."""
     counts: dict[FieldKey, int] = {}
     for op in operations:
-        if isinstance(op, Update):
+        if isinstance(op, (Update, Swap)):
             counts[op.key] = counts.get(op.key, 0) + 1
         elif isinstance(op, Conditional):
             body, orelse = updates_per_path(op.body), updates_per_path(op.orelse)
