@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from lockless.codemod.analysis import Group, ModuleFacts, stats_construction
+from lockless.codemod.arguments import cannot_fail, signed, split_arguments
 from lockless.codemod.fields import FieldTypeError, choose_atomic
 from lockless.codemod.naming import (
     atomic_class_name,
@@ -226,7 +227,7 @@ class _ClassBuilder:
         if len(indent) + len(code) <= LINE_LENGTH or not code.endswith(")"):
             return code
         head, _, arguments = code[:-1].partition("(")
-        parts = _split_arguments(arguments)
+        parts = split_arguments(arguments)
         if len(parts) < 2:
             return code
         # Continuation lines are relative: libcst adds the block's indentation.
@@ -294,12 +295,12 @@ class _ClassBuilder:
         if code_of(update.value) == "1" and atomic.atomic == "AtomicCounter":
             return f"{target}.dec()" if update.negate else f"{target}.inc()"
         amount = self._argument(update.value, "amount", kind, method)
-        return f"{target}.add({_signed(amount, update.negate)})"
+        return f"{target}.add({signed(amount, update.negate)})"
 
     def _add_and_get_line(self, update: Update, method: _Method) -> str:
         target = f"self.{storage_name(update.key[1])}"
         amount = self._argument(update.value, "amount", "int", method)
-        return f"return {target}.add_and_get({_signed(amount, update.negate)})"
+        return f"return {target}.add_and_get({signed(amount, update.negate)})"
 
     def _argument(
         self, value: cst.BaseExpression, fallback: str, annotation: str, method: _Method
@@ -308,7 +309,7 @@ class _ClassBuilder:
         if self._inlinable(value):
             return code_of(value)
         text = code_of(value)
-        if self._in_branch and not _cannot_fail(value):
+        if self._in_branch and not cannot_fail(value):
             line = self.facts.line_of(value)
             what = (
                 f"`{text}` is evaluated only in one branch under the lock; "
@@ -387,44 +388,3 @@ class _ClassBuilder:
 def _construction_args(group: Group) -> Sequence[cst.Arg]:
     construction = stats_construction(group)
     return construction.args if construction is not None else ()
-
-
-def _cannot_fail(value: cst.BaseExpression) -> bool:
-    """Names, literals, and comparisons or negations of them."""
-    if isinstance(value, (cst.Name, cst.Integer, cst.Float, cst.SimpleString)):
-        return True
-    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not):
-        return _cannot_fail(value.expression)
-    if isinstance(value, cst.Comparison):
-        return _cannot_fail(value.left) and all(
-            _cannot_fail(c.comparator) for c in value.comparisons
-        )
-    if isinstance(value, cst.BooleanOperation):
-        return _cannot_fail(value.left) and _cannot_fail(value.right)
-    return False
-
-
-def _split_arguments(arguments: str) -> list[str]:
-    """Top-level comma-separated parts of an argument list."""
-    parts: list[str] = []
-    depth = 0
-    current = ""
-    for char in arguments:
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += char
-    if current.strip():
-        parts.append(current.strip())
-    return parts
-
-
-def _signed(amount: str, negate: bool) -> str:
-    if not negate:
-        return amount
-    return f"-{amount}" if amount.isidentifier() or amount.isdigit() else f"-({amount})"
