@@ -19,7 +19,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 
 @dataclass
@@ -172,15 +172,15 @@ class OrchestrationStatistics:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last_processing_time: Optional[float] = None
+        self._last_processing_time: float | None = None
 
     def on_notification(self) -> None:
         with self._lock:
             self._last_processing_time = time.time()
 
-    def last_processing_time(self) -> Optional[float]:
+    def last_processing_time(self) -> float | None:
         return self._last_processing_time
 
-    def seconds_since_last_processing(self) -> Optional[float]:
+    def seconds_since_last_processing(self) -> float | None:
         last = self._last_processing_time
         return None if last is None else time.time() - last

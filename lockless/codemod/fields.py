@@ -103,8 +103,14 @@ def _is_float(initial: cst.BaseExpression | None, annotation: str | None) -> boo
 
 
 def _is_time(annotation: str | None) -> bool:
-    return annotation is not None and (
-        "datetime" in annotation or "Optional[float]" in annotation
+    """``Optional[float]``, ``float | None`` or any annotation naming a datetime."""
+    if annotation is None:
+        return False
+    spaced = annotation.replace(" ", "")
+    return "datetime" in annotation or spaced in (
+        "Optional[float]",
+        "float|None",
+        "None|float",
     )
 
 
