@@ -57,7 +57,12 @@ def plan_stats_object(
         return [_refusal(line, "the stats object is not built in __init__", "build")]
     stats_type = code_of(construction.func)
     known = facts.stats_classes.get(stats_type)
+    generated = {c.name for classes in plan.before_class.values() for c in classes}
     refusals = _check_type(stats_type, known, construction, group, facts)
+    if atomic_class_name(stats_type) in generated:
+        line = facts.line_of(construction)
+        what = f"{atomic_class_name(stats_type)} is already generated for another owner"
+        refusals.append(_refusal(line, what, "generated"))
     if refusals:
         return refusals
     builder = _ClassBuilder(group, attr, stats_type, known, facts)
