@@ -246,6 +246,10 @@ class _ClassBuilder:
         values.update(dict(copy.live))
         for name in values:
             info = self._field(name)
+            if self.known is not None and info is None:
+                line = self.facts.line_of(copy.statement)
+                what = f"{self.stats_type} has no field {name} to fill live"
+                self.refusals.append(_refusal(line, what, f"unknown-live:{name}"))
             annotation = info.annotation if info and info.annotation else "int"
             self.live.setdefault(name, Parameter(name, annotation))
         arguments = ", ".join(f"{k}={code_of(v)}" for k, v in values.items())
