@@ -116,7 +116,10 @@ def _rewrite_owner(
     parts = find_parts(locks, module, enums, positions)
     owner = locks.class_def
     body = BodyRewriter(parts.names, positions, enums, {}, parts.transitions)
-    roles = assign_roles(_groups(owner, body))
+    groups = _groups(owner, body)
+    if not groups:
+        raise ShapeError(parts.lock.line, "no counter is updated under the lock")
+    roles = assign_roles(groups)
     body = BodyRewriter(parts.names, positions, enums, roles, parts.transitions)
     new_owner = _rewrite_methods(owner, parts, body)
     name = owner.name.value

@@ -320,6 +320,31 @@ class TestRefusalReasons:
         assert words in sites[0].reason
 
 
+class TestRobustness:
+    """Damaged breakers never crash the rule; its rewrites compile and are stable."""
+
+    @settings(max_examples=50, deadline=None)
+    @given(
+        case=st.sampled_from(CASE_NAMES),
+        cuts=st.lists(st.integers(0, 200), min_size=1, max_size=3),
+    )
+    def test_inputs_with_lines_removed(self, case: str, cuts: list[int]) -> None:
+        lines = read(case, "input.py").splitlines(keepends=True)
+        for cut in cuts:
+            del lines[cut % len(lines)]
+        code = "".join(lines)
+        try:
+            compile(code, "damaged.py", "exec")
+        except SyntaxError:
+            return
+
+        actual, _ = run_rule(code)
+
+        if actual != code:
+            compile(actual, "rewritten.py", "exec")
+            assert run_rule(actual)[0] == actual
+
+
 class TestLayout:
     """The rewrite keeps the file's line endings and indentation."""
 
