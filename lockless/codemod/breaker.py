@@ -12,8 +12,11 @@ The rule rewrites it when, apart from the lock itself:
 - the state is one field, and opening stores ``time.time()`` (or another
   ``time`` clock, or ``datetime.now(...)``) into one opened-at field;
 - every transition only stores the new state and time (and may reset the
-  half-open calls), so making it twice is harmless;
-- nothing else runs under the lock.
+  half-open calls), so making it twice is harmless; closing clears the
+  opened-at time and moving to half-open keeps it, as the runtime does;
+- nothing else runs under the lock;
+- the state, opened-at and metrics fields are private, and no subclass in the
+  module touches them.
 
 The result imports ``AtomicCircuitBreakerMetrics``, ``AtomicBreakerState`` and
 ``BreakerState`` from the runtime and adds a generated ``Atomic<Metrics>``
@@ -28,7 +31,8 @@ cut. So every breaker is reported as ``unsafe`` and rewritten only with
 unchanged. A breaker is ``refused`` even then when a transition does more than
 store (calls listeners, counts transitions, resets other state, logs), when
 the user's function runs under the lock, or when the counters live in an
-object the caller hands in.
+object the caller hands in. Any other shape is refused with the line and the
+reason; ``fixtures/breaker/README.md`` lists the cases and known limitations.
 """
 
 from __future__ import annotations

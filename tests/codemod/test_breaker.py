@@ -17,6 +17,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
@@ -168,6 +169,31 @@ class TestWorkloads:
 
         assert actual == expected
         assert "threading" not in vars(rewritten)
+
+    def test_no_update_is_lost_when_calls_race(self) -> None:
+        """Racing successes and failures may change decisions, never the counts."""
+        _, rewritten = _original_and_rewrite("string_state_unsafe")
+        breaker = rewritten.GatewayBreaker(failure_threshold=3, reset_timeout=60.0)
+
+        def mixed() -> None:
+            for number in range(2000):
+                if number % 3:
+                    breaker.record_success(0.25)
+                else:
+                    breaker.record_failure(0.5)
+
+        threads = [threading.Thread(target=mixed) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        metrics = breaker.metrics()
+
+        failures = 4 * len(range(0, 2000, 3))
+        assert metrics.failure_count == failures
+        assert metrics.success_count == 4 * 2000 - failures
+        assert metrics.total_calls == 4 * 2000
+        assert metrics.total_duration == 0.5 * failures + 0.25 * (8000 - failures)
 
 
 def _original_and_rewrite(case: str) -> tuple[ModuleType, ModuleType]:
