@@ -168,7 +168,8 @@ def install_copy(spec: PackageSpec, dirs: PackageDirs, tree: Path) -> None:
 
 def check_installed_from(spec: PackageSpec, dirs: PackageDirs, tree: Path) -> None:
     """Fail unless the virtualenv imports the package from ``tree``."""
-    code = f"import {spec.import_name} as m; print(m.__file__)"
+    # A namespace package (opentelemetry.sdk) has no __file__, only a path.
+    code = f"import {spec.import_name} as m; print(m.__file__ or list(m.__path__)[0])"
     done = subprocess.run(
         [str(dirs.python), "-c", code],
         cwd=dirs.root,
