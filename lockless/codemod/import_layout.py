@@ -12,6 +12,8 @@ import sys
 
 import libcst as cst
 
+from lockless.codemod.references import code_of
+
 # Python 3.9 has no sys.stdlib_module_names; there the runtime import simply
 # follows the last import without a blank line.
 _STDLIB_NAMES: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
@@ -53,11 +55,11 @@ def _imported_module(statement: cst.BaseStatement) -> str | None:
         return None
     small = statement.body[0]
     if isinstance(small, cst.ImportFrom) and small.module is not None:
-        return cst.Module(body=[]).code_for_node(small.module)
+        return code_of(small.module)
     if isinstance(small, cst.Import):
-        return cst.Module(body=[]).code_for_node(small.names[0].name)
+        return code_of(small.names[0].name)
     return None
 
 
 def _bare_code(statement: cst.BaseStatement) -> str:
-    return cst.Module(body=[]).code_for_node(statement.with_changes(leading_lines=()))
+    return code_of(statement.with_changes(leading_lines=()))

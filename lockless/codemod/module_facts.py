@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 import libcst as cst
 
 from lockless.codemod.analysis import ModuleFacts
+from lockless.codemod.references import code_of
 from lockless.codemod.stats_classes import find_stats_classes
 
 LOCK_MODULES = ("threading", "asyncio")
@@ -108,7 +109,7 @@ def _bound_names(small: cst.BaseSmallStatement) -> set[str]:
 def _alias_name(alias: cst.ImportAlias) -> str:
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
-    return cst.Module([]).code_for_node(alias.name).split(".")[0]
+    return code_of(alias.name).split(".")[0]
 
 
 def lock_imports(module: cst.Module) -> list[tuple[str, str | None, str | None]]:
@@ -120,16 +121,16 @@ def lock_imports(module: cst.Module) -> list[tuple[str, str | None, str | None]]
         for small in statement.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
-                    name = cst.Module([]).code_for_node(alias.name)
+                    name = code_of(alias.name)
                     if name in LOCK_MODULES:
                         found.append((name, None, _asname(alias)))
             elif isinstance(small, cst.ImportFrom) and small.module is not None:
-                source = cst.Module([]).code_for_node(small.module)
+                source = code_of(small.module)
                 if source in LOCK_MODULES and not isinstance(
                     small.names, cst.ImportStar
                 ):
                     for alias in small.names:
-                        obj = cst.Module([]).code_for_node(alias.name)
+                        obj = code_of(alias.name)
                         found.append((source, obj, _asname(alias)))
     return found
 
