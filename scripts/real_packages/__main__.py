@@ -1,7 +1,8 @@
 """Command line: ``python scripts/real_packages [--only NAME] [--work DIR] [--keep]``.
 
-Exit status: 0 when no rewritten package lost a passing test, 1 when one did,
-2 when a step of the harness itself failed (download, install, rewrite crash).
+Exit status: 0 when no rewritten package lost a passing test, 1 when one did
+(or its threaded check went from exact to wrong), 2 when a step of the harness
+itself failed (download, install, lockless crash) or the options are wrong.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any
 if __package__ in (None, ""):
     # Run as ``python scripts/real_packages``: make the package importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    __package__ = "real_packages"  # noqa: A001
 
 from real_packages.catalog import CATALOG, PackageSpec, find_spec
 from real_packages.deadlock import DeadlockCheck, check_deadlock
