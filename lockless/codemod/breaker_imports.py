@@ -119,6 +119,8 @@ def _imported_names(
 
 def _separate_runtime_import(module: cst.Module, runtime_module: str) -> cst.Module:
     """Start a new import group for the runtime, as isort would."""
+    # TODO: the group goes after the last import; a module whose third-party
+    # group comes later in the alphabet than the runtime may need isort.
     body = list(module.body)
     for index, statement in enumerate(body[1:], start=1):
         if not isinstance(statement, cst.SimpleStatementLine):

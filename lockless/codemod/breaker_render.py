@@ -75,7 +75,8 @@ def render_atomic_breaker(
         },
         used=used,
         duration_param=_duration_param(duration_type),
-        duration_ns=_duration_ns(duration_type),
+        duration_conversion=_duration_conversion(duration_type),
+        duration_ns="0" if duration_type is None else "duration_ns",
         state_type=parts.spelling.annotation,
         states=parts.spelling.values,
         clock=clock,
@@ -94,29 +95,42 @@ def _reindent(line: str, indent: str) -> str:
 
 
 def _duration_type(parts: Parts, roles: Mapping[str, str]) -> str | None:
+    """``float`` (seconds), ``int`` (nanoseconds) or the module's timedelta name."""
     name = roles.get("total_duration")
     if name is None:
         return None
     annotation = _field_annotations(parts.metrics_class).get(name)
-    # TODO: a timedelta duration is refused; the generated class would need to
-    # convert it to integer nanoseconds exactly (timedelta // resolution).
-    if annotation not in ("float", "int"):
-        raise ShapeError(parts.lock.line, f"{name} is not an int or float duration")
-    return annotation
+    if annotation in ("float", "int"):
+        return annotation
+    if annotation is not None and annotation.split(".")[-1] == "timedelta":
+        return annotation
+    raise ShapeError(parts.lock.line, f"{name} is not a float, int or timedelta")
 
 
 def _duration_param(duration_type: str | None) -> str:
     if duration_type is None:
         return ""
-    return ", duration: float" if duration_type == "float" else ", duration_ns: int"
+    if duration_type == "int":
+        return ", duration_ns: int"
+    return f", duration: {duration_type}"
 
 
-def _duration_ns(duration_type: str | None) -> str:
-    if duration_type is None:
-        return "0"
+def _duration_conversion(duration_type: str | None) -> str:
+    """How the generated code turns ``duration`` into integer nanoseconds."""
     if duration_type == "float":
         return f"round(duration * {_NS_PER_SECOND})"
-    return "duration_ns"
+    if duration_type in (None, "int"):
+        return ""  # nothing to convert: no duration, or already nanoseconds
+    return f"duration // {duration_type}(microseconds=1) * 1_000"
+
+
+def _duration_total(duration_type: str | None) -> str:
+    """The snapshot's duration total, in the type the metrics field has."""
+    if duration_type == "float":
+        return f"counts.total_duration_ns / {_NS_PER_SECOND}"
+    if duration_type == "int":
+        return "counts.total_duration_ns"
+    return f"{duration_type}(microseconds=counts.total_duration_ns // 1_000)"
 
 
 def _snapshot_fields(
@@ -128,10 +142,7 @@ def _snapshot_fields(
     for name, has_default in _field_defaults(parts.metrics_class).items():
         role = by_field.get(name)
         if role == "total_duration":
-            source = "counts.total_duration_ns"
-            if duration_type == "float":
-                source = f"{source} / {_NS_PER_SECOND}"
-            fields.append((name, source))
+            fields.append((name, _duration_total(duration_type)))
         elif role is not None:
             fields.append((name, _SNAPSHOT_SOURCES[role]))
         elif not has_default:

@@ -293,11 +293,11 @@ _VARIANTS = [
         "two different roles",
     ),
     (
-        "timedelta-duration",
+        "decimal-duration",
         "total_duration: float = 0.0",
-        "total_duration: datetime.timedelta = datetime.timedelta()",
+        "total_duration: Decimal = Decimal(0)",
         "self._lock = threading.Lock()",
-        "not an int or float duration",
+        "not a float, int or timedelta",
     ),
     (
         "unknown-clock",
