@@ -190,7 +190,9 @@ def _rewrite_method(
     }
     suite = method.body
     if not isinstance(suite, cst.IndentedBlock):
-        return method
+        if method.name.value == "__init__":
+            raise ShapeError(body.line(method), "__init__ is written on one line")
+        return method.with_changes(body=body.suite(suite))
     statements: Sequence[cst.BaseStatement] = suite.body
     if method.name.value == "__init__":
         statements = _rewrite_init(statements, parts, body)

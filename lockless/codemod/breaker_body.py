@@ -96,6 +96,9 @@ class BodyRewriter:
         return name
 
     def line(self, node: cst.CSTNode) -> int:
+        """The source line of ``node``, or of its first statement for a new line."""
+        if node not in self.positions and isinstance(node, cst.SimpleStatementLine):
+            node = node.body[0]
         return self.positions[node].start.line
 
     def block(self, statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
@@ -355,9 +358,9 @@ class BodyRewriter:
         if isinstance(orelse, cst.If):
             orelse = self._rewrite_if(orelse, names_only(pending), None)
         elif isinstance(orelse, cst.Else):
-            orelse = orelse.with_changes(body=self._suite(orelse.body))
+            orelse = orelse.with_changes(body=self.suite(orelse.body))
         return statement.with_changes(
-            test=test, body=self._suite(statement.body), orelse=orelse
+            test=test, body=self.suite(statement.body), orelse=orelse
         )
 
     def _rewrite_compound(
@@ -369,12 +372,19 @@ class BodyRewriter:
         assert isinstance(new, cst.BaseStatement)
         return new
 
-    def _suite(self, suite: cst.BaseSuite) -> cst.BaseSuite:
+    def suite(self, suite: cst.BaseSuite) -> cst.BaseSuite:
+        """The rewritten block; a one-line block stays so if nothing in it changes."""
         if isinstance(suite, cst.IndentedBlock):
             return suite.with_changes(body=self.block(suite.body))
-        # TODO: `if x: y` on one line is refused; rewriting it would mean turning
-        # the one-line suite into an indented block first.
-        raise ShapeError(self.line(suite), _ONE_LINE_SUITE)
+        assert isinstance(suite, cst.SimpleStatementSuite)
+        # ``if x: y`` stays on one line unless its statements change.
+        lines = [cst.SimpleStatementLine(body=[small]) for small in suite.body]
+        rewritten = self.block(lines)
+        if len(rewritten) == len(lines) and all(
+            new.deep_equals(old) for new, old in zip(rewritten, lines)
+        ):
+            return suite
+        return cst.IndentedBlock(body=rewritten)
 
 
 class _SuiteRewriter(cst.CSTTransformer):
@@ -416,4 +426,3 @@ _GROUP_SHAPE = (
 _TIME_ALONE = "the opened-at time is stored without a state transition"
 _RESET_ALONE = "half-open calls are reset without a state transition"
 _LOCK_WITH_OTHERS = "the lock is entered together with other context managers"
-_ONE_LINE_SUITE = "a one-line block (`if x: y`) cannot be rewritten yet"

@@ -82,7 +82,7 @@ def body_of(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
     if isinstance(suite, cst.IndentedBlock):
         return suite.body
     assert isinstance(suite, cst.SimpleStatementSuite)
-    return [cst.SimpleStatementLine(body=suite.body)]
+    return [cst.SimpleStatementLine(body=[small]) for small in suite.body]
 
 
 def line_like(

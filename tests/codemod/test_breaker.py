@@ -307,14 +307,6 @@ _VARIANTS = [
         "opening does not record",
     ),
     (
-        "one-line-block",
-        """            if self._state == "half_open":
-                self._close()""",
-        '            if self._state == "half_open": self._close()',
-        'if self._state == "half_open": self._close()',
-        "one-line block",
-    ),
-    (
         "starts-open",
         'self._state = "closed"',
         'self._state = "open"',
@@ -381,6 +373,33 @@ class TestLayout:
         actual, _ = run_rule(code)
 
         assert actual == expected
+
+    def test_one_line_blocks_are_rewritten(self) -> None:
+        code = (
+            read("string_state_unsafe", "input.py")
+            .replace(
+                """    def _open(self) -> None:
+        self._state = "open"
+        self._opened_at = time.time()""",
+                '    def _open(self) -> None: self._state = "open"; '
+                "self._opened_at = time.time()",
+            )
+            .replace(
+                """        with self._lock:
+            return dataclasses.replace(self._metrics)""",
+                "        with self._lock: return dataclasses.replace(self._metrics)",
+            )
+        )
+
+        actual, sites = run_rule(code)
+
+        assert [s.outcome for s in sites] == [Outcome.UNSAFE]
+        assert (
+            "    def _open(self) -> None:\n        self._metrics.open(time.time())\n"
+            in actual
+        )
+        assert "        return self._metrics.snapshot()\n" in actual
+        assert run_rule(actual)[0] == actual
 
     def test_tab_indentation_is_kept(self) -> None:
         code = read("string_state_unsafe", "input.py").replace("    ", "\t")
