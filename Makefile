@@ -22,3 +22,23 @@ format:
 
 typecheck:
 	$(PY) -m mypy
+
+bench:
+	$(PY) benchmarks/record_vs_lock.py
+	$(PY) benchmarks/memory.py
+	$(PY) benchmarks/scan_speed.py
+
+fixtures:
+	$(PY) tests/codemod/golden_cases.py --regenerate
+
+# Builds (or reuses) a free-threaded CPython 3.13 and runs the runtime there.
+freethreaded:
+	LOCKLESS_BUILD_FT=1 $(PY) -m pytest tests/freethreaded
+
+# Downloads the pinned sdists, rewrites them and runs their own tests; writes
+# docs/real-packages.md. Takes tens of minutes.
+real-packages:
+	$(PY) scripts/real_packages
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
