@@ -15,7 +15,7 @@ from lockless import cli
 
 pytest.importorskip("lockless.codemod.transform")
 
-CASES = Path("/work/shared/cases")
+CASES = Path(__file__).resolve().parents[3] / "shared" / "cases"
 REWRITE_CASE = CASES / "04_plain_assign_increment.py"
 REFUSE_CASE = CASES / "06_stats_object_under_cache_lock.py"
 

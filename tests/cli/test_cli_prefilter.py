@@ -8,7 +8,7 @@ import pytest
 
 from lockless.codemod.prefilter import looks_generated, may_hold_guarded_stats
 
-CASES = Path("/work/shared/cases")
+CASES = Path(__file__).resolve().parents[3] / "shared" / "cases"
 
 
 class TestCandidates:
