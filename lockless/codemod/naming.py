@@ -1,20 +1,27 @@
 """Names of generated things: ``Atomic<Stats>`` classes, ``record_*`` methods.
 
-The rule for ``record_*`` methods: a method is named after the owner method
-whose lock block it replaces. Leading underscores and one leading ``on_`` or
-``record_`` are dropped, then ``record_`` is put in front: ``on_found`` and
-``_record_found`` both give ``record_found``, ``route_durable`` gives
-``record_route_durable``; a method named ``record`` gives ``record``.
+The rule for ``record_*`` methods says what a lock block records:
+
+- a block that updates exactly one field (in any branch) is named after that
+  field, leading underscores dropped: a block doing ``self._stats.routing_errors
+  += 1`` gives ``record_routing_errors``, whatever method it sits in;
+- any other block is named after the owner method whose lock block it
+  replaces. Leading underscores and one leading ``on_`` or ``record_`` are
+  dropped, then ``record_`` is put in front: ``on_found`` and
+  ``_record_found`` both give ``record_found``, ``route_durable`` gives
+  ``record_route_durable``; a method named ``record`` gives ``record``.
+
 Blocks with the same updates share one method, named after the first of them
-(in source order). When two different blocks
-would get the same name (two blocks in one method, or ``on_x`` and
-``record_x``), the later ones get ``_2``, ``_3``, ... in source order. So the
-names depend only on the source, never on the order of analysis.
+(in source order). When two different blocks would get the same name (two
+multi-field blocks in one method, ``on_x`` and ``record_x``, or a method
+``record_hits`` and a block that bumps only ``hits``), the later ones get
+``_2``, ``_3``, ... in source order. So the names depend only on the source,
+never on the order of analysis.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 _DROPPED_PREFIXES = ("on_", "record_")
 
@@ -24,8 +31,15 @@ def atomic_class_name(stats_type: str) -> str:
     return "Atomic" + stats_type.rsplit(".", 1)[-1]
 
 
-def record_method_name(owner_method: str, taken: Collection[str]) -> str:
-    """The ``record_*`` name for a block in ``owner_method``, not in ``taken``."""
+def record_method_name(
+    owner_method: str, fields: Sequence[str], taken: Collection[str]
+) -> str:
+    """The ``record_*`` name for a block of ``owner_method`` updating ``fields``.
+
+    The name is not one in ``taken``.
+    """
+    if len(fields) == 1:
+        return unique_name("record_" + fields[0].lstrip("_"), taken)
     base = owner_method.lstrip("_")
     for prefix in _DROPPED_PREFIXES:
         if base.startswith(prefix) and len(base) > len(prefix):

@@ -219,7 +219,7 @@ class _ClassBuilder:
         method = _Method()
         if not self._add_operations(operations, method, "", line):
             return
-        name = self._record_method(method)
+        name = self._record_method(method, _updated_fields(operations))
         call = f"self.{self.attr}.{name}({', '.join(method.arguments)})"
         returns = method.returns != "None"
         code = f"return {call}" if returns else call
@@ -351,14 +351,14 @@ class _ClassBuilder:
         value.visit(_Names())
         return all(n in self.facts.module_names for n in names)
 
-    def _record_method(self, method: _Method) -> str:
+    def _record_method(self, method: _Method, fields: Sequence[str]) -> str:
         signature = tuple(method.lines) + tuple(f"{p}" for p in method.parameters)
         existing = self.methods.get(signature)
         if existing is not None:
             return existing.name
         owner_method = self._current_method
         taken = [m.name for m in self.methods.values()]
-        name = record_method_name(owner_method, taken)
+        name = record_method_name(owner_method, fields, taken)
         self.methods[signature] = RecordMethod(
             name, tuple(method.parameters), tuple(method.lines), method.returns
         )
@@ -392,6 +392,17 @@ class _ClassBuilder:
     def _identity_type(self, name: str) -> str:
         info = self._field(name)
         return info.annotation if info and info.annotation else "object"
+
+
+def _updated_fields(operations: Sequence[Operation]) -> list[str]:
+    """The stats fields a block updates, once each, in source order."""
+    names: list[str] = []
+    for op in operations:
+        if isinstance(op, Update):
+            names.append(op.key[1])
+        elif isinstance(op, Conditional):
+            names.extend(_updated_fields([*op.body, *op.orelse]))
+    return list(dict.fromkeys(names))
 
 
 def _construction_args(group: Group) -> Sequence[cst.Arg]:
