@@ -30,6 +30,7 @@ bench:
 
 fixtures:
 	$(PY) tests/codemod/golden_cases.py --regenerate
+	$(PY) tests/codemod/test_breaker.py --regenerate
 
 # Builds (or reuses) a free-threaded CPython 3.13 and runs the runtime there.
 freethreaded:
