@@ -1,0 +1,345 @@
+"""A quick test, on Python's own syntax tree, of whether a module can yield any site.
+
+The full analysis runs on a libcst tree with scope metadata, which costs tens
+of times more than ``ast.parse``. Most modules that mention a lock still hold
+nothing the analysis reports, so ``may_yield_sites`` looks for the shapes every
+site needs and lets the caller skip the rest. It must answer yes for every
+module the analysis reports on; it may answer yes for modules it does not.
+Each test below is a looser form of a condition the analysis applies:
+
+- a *lock name* is an attribute or class-level name assigned a call to a lock
+  factory (``Lock``, ``RLock`` or a name imported as one, ``<module>.Lock``),
+  ``<anything> or <such a call>``, or a parameter annotated with a lock type;
+- a class yields a statistics site only if it holds ``with self.<lock>:``
+  around something counted (``+=``, ``-=``, ``x = ... + ...``, a ``time.``
+  or ``datetime`` call assigned) or around a call of one of its methods that
+  counts, or if it counts anywhere and uses ``self.<lock>`` outside ``with``;
+- a class yields a circuit-breaker site only if it assigns a lock and stores a
+  breaker state (a string naming one, a module-level string constant, or an
+  attribute named like one).
+
+``tests/codemod/test_gate.py`` checks the superset property against the full
+analysis on every fixture, every shared case and standard-library modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+LOCK_MODULES = frozenset({"threading", "asyncio"})
+LOCK_FACTORIES = frozenset({"Lock", "RLock"})
+"""Names of the lock factories in ``LOCK_MODULES``."""
+
+_STATE_WORDS = frozenset({"closed", "open", "halfopen"})
+
+_Function = (ast.FunctionDef, ast.AsyncFunctionDef)
+_WithStatement = (ast.With, ast.AsyncWith)
+
+
+def may_yield_sites(code: str) -> bool:
+    """Whether the analysis could report any site for ``code``; conservative.
+
+    Source that Python cannot parse answers yes, so the caller's own parser
+    reports the error.
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return True
+    locks = lock_names(tree)
+    if not locks:
+        return False
+    constants = _string_constants(tree)
+    datetime_lines = _lines_mentioning(code, "datetime")
+    return any(
+        _may_count_under_lock(cls, locks, datetime_lines)
+        or _may_be_breaker(cls, locks, constants)
+        for cls in ast.walk(tree)
+        if isinstance(cls, ast.ClassDef)
+    )
+
+
+def _lines_mentioning(code: str, word: str) -> frozenset[int]:
+    """Numbers of the lines of ``code`` that contain ``word``, counted as Python does.
+
+    Python ends a line at ``\\n``, ``\\r\\n`` or ``\\r``; so does
+    ``bytes.splitlines``, unlike ``str.splitlines``.
+    """
+    if word not in code:
+        return frozenset()
+    lines = code.encode("utf-8", "surrogatepass").splitlines()
+    needle = word.encode()
+    return frozenset(number for number, line in enumerate(lines, 1) if needle in line)
+
+
+def lock_names(tree: ast.AST) -> set[str]:
+    """Every name assigned something that may be a lock, anywhere in ``tree``."""
+    factories = _imported_factories(tree)
+    if not factories.names and not factories.modules:
+        return set()
+    parameters = _lock_parameters(tree, factories)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        targets, value = _assignment(node)
+        if value is not None and _may_be_lock(value, factories, parameters):
+            names.update(_target_names(targets))
+    return names
+
+
+@dataclass
+class _Factories:
+    """How the module can spell a lock factory."""
+
+    names: set[str] = field(default_factory=set)
+    """Names imported from a lock module: ``Lock``, or ``L`` in ``... as L``."""
+
+    modules: set[str] = field(default_factory=set)
+    """Names bound to a lock module: ``threading``, or ``th`` in ``... as th``."""
+
+
+def _imported_factories(tree: ast.AST) -> _Factories:
+    """The imports, in any scope, that can make a name resolve to a lock factory."""
+    found = _Factories()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in LOCK_MODULES:
+                    found.modules.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module in LOCK_MODULES:
+            for alias in node.names:
+                if alias.name == "*":
+                    found.names.update(LOCK_FACTORIES)
+                elif alias.name in LOCK_FACTORIES:
+                    found.names.add(alias.asname or alias.name)
+    return found
+
+
+def _lock_parameters(tree: ast.AST, factories: _Factories) -> set[str]:
+    """Names of parameters whose annotation mentions a lock factory."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.arg) or node.annotation is None:
+            continue
+        if any(_names_factory(part, factories) for part in ast.walk(node.annotation)):
+            found.add(node.arg)
+    return found
+
+
+def _names_factory(node: ast.AST, factories: _Factories) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in factories.names
+    if isinstance(node, ast.Attribute):
+        return (
+            node.attr in LOCK_FACTORIES
+            and isinstance(node.value, ast.Name)
+            and node.value.id in factories.modules
+        )
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "Lock" in node.value  # a string annotation
+    return False
+
+
+def _may_be_lock(value: ast.expr, factories: _Factories, parameters: set[str]) -> bool:
+    if isinstance(value, ast.Call):
+        return _names_factory(value.func, factories)
+    if isinstance(value, ast.BoolOp):
+        return _may_be_lock(value.values[-1], factories, parameters)
+    if isinstance(value, ast.Name):
+        return value.id in parameters
+    return False
+
+
+def _assignment(node: ast.AST) -> tuple[list[ast.expr], ast.expr | None]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets), node.value
+    if isinstance(node, ast.AnnAssign):
+        return [node.target], node.value
+    return [], None
+
+
+def _target_names(targets: Iterable[ast.expr]) -> Iterator[str]:
+    for target in targets:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            yield from _target_names(target.elts)
+        elif isinstance(target, ast.Starred):
+            yield from _target_names([target.value])
+        elif isinstance(target, ast.Attribute):
+            yield target.attr
+        elif isinstance(target, ast.Name):
+            yield target.id
+
+
+def _may_count_under_lock(
+    cls: ast.ClassDef, locks: set[str], datetime_lines: frozenset[int]
+) -> bool:
+    """A ``with self.<lock>:`` around counting, or a counting class using its lock.
+
+    The second holds only for a lock the class never takes in a ``with`` of
+    its own (nested classes are not the class's own).
+    """
+    counting_methods = {
+        node.name
+        for node in ast.walk(cls)
+        if isinstance(node, _Function) and _counts(node, datetime_lines)
+    }
+    blocks: dict[str, list[ast.AST]] = {}
+    for node in _own_nodes(cls):
+        if isinstance(node, _WithStatement):
+            for item in node.items:
+                name = _self_attribute(item.context_expr)
+                if name in locks and name is not None:
+                    blocks.setdefault(name, []).append(node)
+    for held in blocks.values():
+        for block in held:
+            if _counts(block, datetime_lines) or _self_calls(block) & counting_methods:
+                return True
+    unheld = locks - set(blocks)
+    return bool(unheld) and _counts(cls, datetime_lines) and _uses_lock(cls, unheld)
+
+
+def _own_nodes(cls: ast.ClassDef) -> Iterator[ast.AST]:
+    """The nodes of the body of ``cls``, without the bodies of nested classes."""
+    pending: list[ast.AST] = list(cls.body)
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, ast.ClassDef):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _counts(node: ast.AST, datetime_lines: frozenset[int]) -> bool:
+    """``+=``/``-=``, an assigned sum or difference, or an assigned clock call."""
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.AugAssign) and isinstance(
+            inner.op, (ast.Add, ast.Sub)
+        ):
+            return True
+        if isinstance(inner, ast.Assign) and _counting_value(
+            inner.value, datetime_lines
+        ):
+            return True
+    return False
+
+
+def _counting_value(value: ast.expr, datetime_lines: frozenset[int]) -> bool:
+    """A sum or difference, or a call of ``time.<...>`` or of anything spelt
+    with ``datetime`` (looked for on the call's lines, comments included)."""
+    if isinstance(value, ast.BinOp):
+        return isinstance(value.op, (ast.Add, ast.Sub))
+    if not isinstance(value, ast.Call):
+        return False
+    end = value.end_lineno or value.lineno
+    return _root_name(value.func) == "time" or any(
+        line in datetime_lines for line in range(value.lineno, end + 1)
+    )
+
+
+def _root_name(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _self_calls(node: ast.AST) -> set[str]:
+    """Names of the methods called as ``self.<name>(...)`` under ``node``."""
+    return {
+        name
+        for inner in ast.walk(node)
+        if isinstance(inner, ast.Call)
+        for name in [_self_attribute(inner.func)]
+        if name is not None
+    }
+
+
+def _uses_lock(cls: ast.ClassDef, locks: set[str]) -> bool:
+    """``self.<lock>`` read other than as a ``with`` item or assigned in a method."""
+    excluded: set[int] = set()
+    for node in ast.walk(cls):
+        if isinstance(node, _WithStatement):
+            excluded.update(id(item.context_expr) for item in node.items)
+        elif isinstance(node, _Function):
+            excluded.update(id(target) for target in _statement_targets(node))
+    return any(
+        _self_attribute(node) in locks and id(node) not in excluded
+        for node in ast.walk(cls)
+    )
+
+
+def _statement_targets(function: ast.AST) -> Iterator[ast.expr]:
+    """Targets of the assignment and ``del`` statements in ``function``."""
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            yield from _flattened(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            yield from _flattened([node.target])
+
+
+def _flattened(targets: Iterable[ast.expr]) -> Iterator[ast.expr]:
+    for target in targets:
+        yield target
+        if isinstance(target, (ast.Tuple, ast.List)):
+            yield from _flattened(target.elts)
+        elif isinstance(target, ast.Starred):
+            yield from _flattened([target.value])
+
+
+def _self_attribute(node: ast.AST) -> str | None:
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    ):
+        return node.attr
+    return None
+
+
+def _may_be_breaker(cls: ast.ClassDef, locks: set[str], constants: set[str]) -> bool:
+    """The class assigns a lock and stores something that may be a breaker state."""
+    assigns_lock = False
+    stores_state = False
+    for node in ast.walk(cls):
+        targets, value = _assignment(node)
+        if value is None:
+            continue
+        assigns_lock = assigns_lock or any(
+            name in locks for name in _target_names(targets)
+        )
+        stores_state = stores_state or any(
+            _may_be_state(part, constants) for part in _elements(value)
+        )
+    return assigns_lock and stores_state
+
+
+def _elements(value: ast.expr) -> Iterator[ast.expr]:
+    yield value
+    if isinstance(value, (ast.Tuple, ast.List)):
+        yield from value.elts
+
+
+def _may_be_state(value: ast.expr, constants: set[str]) -> bool:
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return _is_state_word(value.value)
+    if isinstance(value, ast.Name):
+        return value.id in constants
+    if isinstance(value, ast.Attribute):
+        return _is_state_word(value.attr)
+    return False
+
+
+def _is_state_word(text: str) -> bool:
+    squeezed = text.lower().replace("_", "").replace("-", "").replace(" ", "")
+    return squeezed in _STATE_WORDS
+
+
+def _string_constants(tree: ast.Module) -> set[str]:
+    """Names assigned a string at module level."""
+    return {
+        name
+        for statement in tree.body
+        if isinstance(statement, ast.Assign)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+        for name in _target_names(statement.targets)
+    }
