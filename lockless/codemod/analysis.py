@@ -36,6 +36,13 @@ Safe (``Outcome.REWRITTEN``) when every one of these holds:
   owner does not copy itself (``__copy__``, ``copy.copy(self)``), and no
   other object's copy of a private counter is assigned or read.
 
+Two relaxations apply to bare counters (``partial`` has the exact rules):
+a lock that also guards other state keeps guarding it while the counter
+updates move out of its blocks, when the only reasons against the group are
+that other state and nothing under the lock ties it to a counter; and
+several fields drained in one block by ``old, self.f = self.f, 0`` become one
+``swap()`` each when no lock block updates two of them.
+
 Refused (left byte-for-byte, ``Outcome.REFUSED``, one site per reason, at
 the offending line) when any of them fails. Each condition has a passing and
 a refused case under ``fixtures/``. The rewrite makes each counter exact but
@@ -69,6 +76,12 @@ from lockless.codemod.groups import (
 )
 from lockless.codemod.locks import ClassLocks, LockAttribute
 from lockless.codemod.operations import LiveAssign, Refusal, ReturnCopy
+from lockless.codemod.partial import (
+    KeptBlock,
+    is_partial_only,
+    lift_unrelated_swaps,
+    split_block,
+)
 from lockless.codemod.references import code_of, self_attribute
 from lockless.codemod.scan import ClassScan, scan_class
 from lockless.codemod.sites import Pattern
@@ -104,6 +117,8 @@ def analyse_class(
         if group is None:
             continue
         _check(group, stats_attrs, facts)
+        if inherited_from is None and group.stats_attr is None:
+            _keep_lock_for_other_state(group, stats_attrs, facts)
         if inherited_from is not None:
             line = facts.line_of(group.blocks[0].statement) if group.blocks else 0
             group.refusals.append(
@@ -176,6 +191,35 @@ def _check(group: Group, stats_attrs: Collection[str], facts: ModuleFacts) -> No
     check_public(group, facts)
     check_lock_outside(group, facts)
     check_copies(group, facts)
+    if group.stats_attr is None:
+        blocks = [r.operations for r in group.results.values()]
+        group.refusals = lift_unrelated_swaps(group.refusals, blocks)
+
+
+def _keep_lock_for_other_state(
+    group: Group, stats_attrs: Collection[str], facts: ModuleFacts
+) -> None:
+    """Move counters out of blocks that guard other state, if nothing ties them."""
+    if not is_partial_only(group.refusals):
+        return
+    kept: dict[cst.With, KeptBlock] = {}
+    refusals: list[Refusal] = []
+    for block in group.blocks:
+        if is_partial_only(group.results[block.statement].refusals):
+            context = block_context(group, block.method, stats_attrs, facts, None)
+            statements = block_statements(block.statement)
+            split = split_block(
+                block.statement, statements, context, group.scan.methods
+            )
+            if isinstance(split, KeptBlock):
+                kept[block.statement] = split
+            else:
+                refusals.append(split)
+    if refusals or not kept:
+        group.refusals.extend(refusals)
+        return
+    group.kept_blocks = kept
+    group.refusals = []
 
 
 def guess_pattern(group: Group) -> Pattern:

@@ -28,9 +28,11 @@ from lockless.codemod.operations import (
     Update,
     updates_of,
 )
+from lockless.codemod.partial import KeptBlock, kept_texts
 from lockless.codemod.plan import AtomicField, EditPlan
 from lockless.codemod.references import FieldKey, code_of, field_text
 
+_EMPTY_MODULE = cst.Module(body=[])
 _SIMPLE_AMOUNTS = (cst.Name, cst.Integer, cst.Float, cst.Attribute, cst.Call)
 
 
@@ -49,21 +51,52 @@ def plan_bare_fields(group: Group, facts: ModuleFacts, plan: EditPlan) -> list[R
     if refusals:
         return refusals
     for statement in group.results:
-        edits.compound[statement] = None
+        kept = group.kept_blocks.get(statement)
+        if kept is None:
+            edits.compound[statement] = None
+        elif kept.moved:
+            edits.compound[statement] = _kept_block_code(statement, kept, edits)
     for read in group.scan.reads:
         if read.key in atomics:
             edits.expressions.setdefault(read.node, f"self.{_storage(read.key)}.load()")
-    edits.small[group.lock.statement] = None
-    edits.removed_locks.add(group.lock.kind)
+    if not group.kept_blocks:
+        edits.small[group.lock.statement] = None
+        edits.removed_locks.add(group.lock.kind)
     plan.merge(edits)
     group.summary = _summary(group, atomics)
     return []
+
+
+def _kept_block_code(statement: cst.With, kept: KeptBlock, edits: EditPlan) -> str:
+    """The ``with`` holding only the other state, with the updates moved out."""
+    moved = [_moved_code(line, edits) for line in kept.moved]
+    if not kept.kept:
+        return "\n".join(moved)
+    body = statement.body
+    assert isinstance(body, cst.IndentedBlock)
+    block = statement.with_changes(
+        leading_lines=[], body=body.with_changes(body=kept.kept)
+    )
+    text = _EMPTY_MODULE.code_for_node(block).rstrip("\n")
+    parts = [*moved, text] if kept.before else [text, *moved]
+    return "\n".join(parts)
+
+
+def _moved_code(line: cst.SimpleStatementLine, edits: EditPlan) -> str:
+    """A moved update as rewritten code, its comment lines kept above it."""
+    code = edits.small[line.body[0]]
+    assert code is not None
+    comments = [f"{e.comment.value}\n" for e in line.leading_lines if e.comment]
+    return "".join(comments) + code
 
 
 def _summary(group: Group, atomics: dict[FieldKey, AtomicField]) -> str:
     moved = ", ".join(
         f"{field_text(k)} is now an {a.atomic}" for k, a in atomics.items()
     )
+    if group.kept_blocks:
+        kept = kept_texts(list(group.kept_blocks.values()), group.fields)
+        return f"{moved}; {group.lock_text} stays for {', '.join(kept)}"
     summary = f"{moved}; {group.lock_text} is removed"
     if len(atomics) > 1:
         summary += "; reading several is no longer one consistent cut"

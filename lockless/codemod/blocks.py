@@ -38,6 +38,9 @@ from lockless.codemod.references import (
     self_attribute,
 )
 
+SWAPS_KEY = "swaps:"
+"""Refusal key prefix: several fields drained by swaps in one block."""
+
 
 def classify_block(
     statements: Sequence[cst.BaseStatement], context: BlockContext
@@ -85,10 +88,12 @@ def _merge_read_resets(result: BlockResult, context: BlockContext) -> None:
     line = min(
         [r.line for r in resets] + [context.line_of(op.statement) for op in swaps]
     )
+    # Only swaps: a drain, which ``partial`` allows when nothing relates the fields.
+    key = f"{SWAPS_KEY}{names}" if not resets else f"reads and resets:{names}"
     merged = Refusal(
         line,
         f"{context.method}() reads and resets {names} together (line {line})",
-        f"reads and resets:{names}",
+        key,
     )
     result.refusals = [merged] + [r for r in result.refusals if r not in resets]
 
@@ -282,10 +287,7 @@ def _refuse_other(
             )
             return
         if reference.key not in context.fields:
-            # TODO: when no decision reads the counters, they could move to
-            # atomics while the lock stays for this other state (a partial
-            # rewrite); not done yet because the analysis does not prove that
-            # the other state and the counters carry no promise together.
+            # ``partial`` may still move the counters out and keep the lock.
             text = reference.text.split("(")[0]
             result.refusals.append(
                 Refusal(

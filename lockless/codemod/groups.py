@@ -13,6 +13,7 @@ import libcst as cst
 
 from lockless.codemod.locks import LockAttribute
 from lockless.codemod.operations import BlockContext, BlockResult, Refusal
+from lockless.codemod.partial import KeptBlock
 from lockless.codemod.references import FieldKey, code_of
 from lockless.codemod.scan import ClassScan, LockBlock
 from lockless.codemod.stats_classes import StatsClass
@@ -51,6 +52,8 @@ class Group:
     results: dict[cst.With, BlockResult] = field(default_factory=dict)
     unlocked_readers: list[BlockResult] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    kept_blocks: dict[cst.With, KeptBlock] = field(default_factory=dict)
+    """Blocks whose lock stays for other state; their counter updates move out."""
     summary: str = ""
     """What the rewrite did, once it is planned."""
 
