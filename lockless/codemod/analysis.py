@@ -74,6 +74,7 @@ from lockless.codemod.groups import (
     stats_construction,
     stats_type_name,
 )
+from lockless.codemod.kept_statements import find_flags
 from lockless.codemod.locks import ClassLocks, LockAttribute
 from lockless.codemod.operations import LiveAssign, Refusal, ReturnCopy
 from lockless.codemod.partial import (
@@ -163,7 +164,9 @@ def _group(
         return None
     stats = sorted({k[0] for k in keys if k[0]})
     stats_attr = stats[0] if len(stats) == 1 else None
-    return Group(class_def, lock, scan, blocks, keys, stats_attr)
+    flags = find_flags(scan, lock.name, keys) if stats_attr is not None else []
+    keys = [k for k in keys if k not in flags]
+    return Group(class_def, lock, scan, blocks, keys, stats_attr, flags=flags)
 
 
 def _check(group: Group, stats_attrs: Collection[str], facts: ModuleFacts) -> None:

@@ -18,6 +18,7 @@ from lockless.codemod.assignments import (
     classify_assignment,
     refuse_runtime_keys,
 )
+from lockless.codemod.kept_statements import kept_or_reset, relocking_call
 from lockless.codemod.operations import (
     BlockContext,
     BlockResult,
@@ -232,11 +233,15 @@ def _classify_small(
         if operation is None and isinstance(small.target, cst.Subscript):
             refuse_runtime_keys(line, result)
     elif isinstance(small, cst.Assign):
-        operation = classify_assignment(small, line, context, result)
+        operation = kept_or_reset(small, context) or classify_assignment(
+            small, line, context, result
+        )
     elif isinstance(small, cst.Return) and small.value is not None:
         operation = classify_return(small, line, context, result)
     elif isinstance(small, cst.Expr):
-        _refuse_stats_method(small, line, context, result)
+        operation = relocking_call(small, context)
+        if operation is None:
+            _refuse_stats_method(small, line, context, result)
     if operation is not None:
         result.operations.append(operation)
     elif len(result.refusals) == refused_before:

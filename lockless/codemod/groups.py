@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from lockless.codemod.kept_statements import find_relocking, fresh_constructions
 from lockless.codemod.locks import LockAttribute
 from lockless.codemod.operations import BlockContext, BlockResult, Refusal
 from lockless.codemod.partial import KeptBlock
@@ -52,6 +53,8 @@ class Group:
     results: dict[cst.With, BlockResult] = field(default_factory=dict)
     unlocked_readers: list[BlockResult] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    flags: list[FieldKey] = field(default_factory=list)
+    """Attributes stored plainly under the lock but read without it."""
     kept_blocks: dict[cst.With, KeptBlock] = field(default_factory=dict)
     """Blocks whose lock stays for other state; their counter updates move out."""
     summary: str = ""
@@ -86,6 +89,11 @@ def block_context(
         line_of=facts.line_of,
         resetters=stats.resetters if stats else {},
         copiers=stats.copiers if stats else (),
+        flags=group.flags,
+        relocking=find_relocking(group.scan, group.lock.name)
+        if group.flags and group.lock.kind == "RLock"
+        else (),
+        fresh_stats=fresh_constructions(group.stats_attr, stats_construction(group)),
     )
 
 

@@ -89,8 +89,35 @@ class Swap:
     statement: cst.BaseSmallStatement
 
 
+@dataclass(frozen=True)
+class KeptStatement:
+    """A statement that stays as written once the lock is gone.
+
+    A store of a flag the lock adds nothing to, or a call of an owner method
+    that takes the same (reentrant) lock itself.
+    """
+
+    statement: cst.BaseSmallStatement
+
+
+@dataclass(frozen=True)
+class ResetStats:
+    """``self._stats = Stats()``: the stats object replaced by a fresh one."""
+
+    stats_attr: str
+    statement: cst.BaseSmallStatement
+
+
 Operation = Union[
-    Update, Conditional, ReturnField, ReturnValue, LiveAssign, ReturnCopy, Swap
+    Update,
+    Conditional,
+    ReturnField,
+    ReturnValue,
+    LiveAssign,
+    ReturnCopy,
+    Swap,
+    KeptStatement,
+    ResetStats,
 ]
 
 
@@ -107,6 +134,12 @@ class BlockContext:
     """Stats-object methods that assign several fields, by method name."""
     copiers: Collection[str] = ()
     """Stats-object methods that only return a copy."""
+    flags: Collection[FieldKey] = ()
+    """Owner attributes only ever stored plainly and read without the lock."""
+    relocking: Collection[str] = ()
+    """Owner methods whose whole body is a block on this same lock."""
+    fresh_stats: Mapping[str, str] = field(default_factory=dict)
+    """``Stats()`` code that builds each stats attribute afresh, by attribute."""
 
 
 @dataclass

@@ -64,6 +64,8 @@ class GeneratedClass:
     methods: tuple[RecordMethod, ...]
     snapshot_fields: tuple[tuple[str, str], ...] = ()
     """Keyword arguments of the stats type in ``snapshot()``: name and value code."""
+    resets: tuple[tuple[str, str], ...] = ()
+    """Storage and initial value of each counter ``reset()`` stores; empty: none."""
 
 
 @dataclass

@@ -26,9 +26,11 @@ from lockless.codemod.naming import (
 )
 from lockless.codemod.operations import (
     Conditional,
+    KeptStatement,
     LiveAssign,
     Operation,
     Refusal,
+    ResetStats,
     ReturnCopy,
     ReturnField,
     Update,
@@ -79,6 +81,15 @@ def plan_stats_object(
         f"self.{attr} is now an {builder.name}; {group.lock_text} is removed; "
         "snapshot() reads each counter once, not all of them at one instant"
     )
+    if builder.resets:
+        group.summary += (
+            "; reset() stores each counter's initial value one field at a time "
+            "(relaxed), so a reset racing with updates may keep some of them"
+        )
+    if group.flags:
+        flags = ", ".join(f"self.{k[1]}" for k in group.flags)
+        verb = "stays a plain store" if len(group.flags) == 1 else "stay plain stores"
+        group.summary += f"; {flags} {verb}, read without the lock as before"
     if known is None:
         group.summary += (
             f"; {stats_type} is imported, so its fields were inferred from their "
@@ -150,10 +161,12 @@ class _ClassBuilder:
         self.refusals: list[Refusal] = []
         self._current_method = ""
         self._in_branch = 0
+        self.resets = False
 
     def build(self) -> list[Refusal]:
         operations = [op for r in self.group.results.values() for op in r.operations]
-        for key in sorted(self.group.fields, key=lambda k: self._order(k[1])):
+        fields = [k for k in self.group.fields if k != ("", self.attr)]
+        for key in sorted(fields, key=lambda k: self._order(k[1])):
             updates = updates_of(key, operations)
             if any(isinstance(op, LiveAssign) and op.key == key for op in operations):
                 if updates:
@@ -216,6 +229,9 @@ class _ClassBuilder:
             call = self._snapshot_call(live, copies[0])
             self.edits.compound[statement] = self._wrapped(call, statement)
             return
+        if any(isinstance(op, (KeptStatement, ResetStats)) for op in operations):
+            self._plan_unlocked_block(statement, operations, line)
+            return
         method = _Method()
         if not self._add_operations(operations, method, "", line):
             return
@@ -224,6 +240,20 @@ class _ClassBuilder:
         returns = method.returns != "None"
         code = f"return {call}" if returns else call
         self.edits.compound[statement] = self._wrapped(code, statement)
+
+    def _plan_unlocked_block(
+        self, statement: cst.With, operations: Sequence[Operation], line: int
+    ) -> None:
+        """A block of flag stores, relocking calls and resets loses its ``with``."""
+        if not all(isinstance(op, (KeptStatement, ResetStats)) for op in operations):
+            what = "a lock block both updates counters and stores other state"
+            self.refusals.append(_refusal(line, what, "mixed-kept"))
+            return
+        self.edits.compound[statement] = None
+        for op in operations:
+            if isinstance(op, ResetStats):
+                self.edits.small[op.statement] = f"self.{self.attr}.reset()"
+                self.resets = True
 
     def _wrapped(self, code: str, statement: cst.With) -> str:
         """``code`` with one argument a line when it would pass the line length."""
@@ -387,7 +417,14 @@ class _ClassBuilder:
             live=tuple(self.live.values()),
             methods=tuple(self.methods.values()),
             snapshot_fields=tuple(values),
+            resets=self._resets(),
         )
+
+    def _resets(self) -> tuple[tuple[str, str], ...]:
+        """Each counter's storage and initial value, when ``reset()`` is needed."""
+        if not self.resets:
+            return ()
+        return tuple((storage_name(f.name), f.arguments) for f in self.atomics.values())
 
     def _identity_type(self, name: str) -> str:
         info = self._field(name)
