@@ -125,8 +125,13 @@ def _assigned_fields(method: cst.FunctionDef) -> list[str]:
 
 
 def _only_copies(class_name: str, method: cst.FunctionDef) -> bool:
-    """``return Stats(self.a, self.b)`` or ``return copy.copy(self)``, nothing else."""
+    """``return Stats(self.a, self.b)`` or ``return copy.copy(self)``, nothing else.
+
+    A docstring before the ``return`` is allowed.
+    """
     body = _function_body(method)
+    if len(body) == 2 and _is_docstring(body[0]):
+        body = body[1:]
     if len(body) != 1:
         return False
     smalls = _small_statements(body[0])
@@ -140,6 +145,15 @@ def _only_copies(class_name: str, method: cst.FunctionDef) -> bool:
         return len(value.args) == 1 and code_of(value.args[0].value) == "self"
     return func == class_name and all(
         self_attribute(arg.value) is not None for arg in value.args
+    )
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    smalls = _small_statements(statement)
+    return (
+        len(smalls) == 1
+        and isinstance(smalls[0], cst.Expr)
+        and isinstance(smalls[0].value, (cst.SimpleString, cst.ConcatenatedString))
     )
 
 
