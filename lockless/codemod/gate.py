@@ -2,8 +2,8 @@
 
 The full analysis runs on a libcst tree with scope metadata, which costs tens
 of times more than ``ast.parse``. Most modules that mention a lock still hold
-nothing the analysis reports, so ``may_yield_sites`` looks for the shapes every
-site needs and lets the caller skip the rest. It must answer yes for every
+nothing the analysis reports, so ``rules_to_run`` looks for the shapes every
+site of each rule needs and lets the caller skip the rest. It must answer yes for every
 module the analysis reports on; it may answer yes for modules it does not.
 Each test below is a looser form of a condition the analysis applies:
 
@@ -38,27 +38,50 @@ _Function = (ast.FunctionDef, ast.AsyncFunctionDef)
 _WithStatement = (ast.With, ast.AsyncWith)
 
 
-def may_yield_sites(code: str) -> bool:
-    """Whether the analysis could report any site for ``code``; conservative.
+@dataclass(frozen=True)
+class RulesToRun:
+    """Which rules could report a site for a module; both false means none could."""
 
-    Source that Python cannot parse answers yes, so the caller's own parser
-    reports the error.
+    statistics: bool
+    """The statistics rule (``AtomicStatsCommand``): patterns 1, 2, 3 and 5."""
+
+    breakers: bool
+    """The circuit-breaker rule (pattern 4)."""
+
+    def __bool__(self) -> bool:
+        return self.statistics or self.breakers
+
+
+ALL_RULES = RulesToRun(statistics=True, breakers=True)
+
+
+def rules_to_run(code: str) -> RulesToRun:
+    """Which rules could report any site for ``code``; conservative.
+
+    Source that Python cannot parse gets every rule, so the caller's own
+    parser reports the error.
     """
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError):
-        return True
+        return ALL_RULES
     locks = lock_names(tree)
     if not locks:
-        return False
+        return RulesToRun(statistics=False, breakers=False)
+    classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
     constants = _string_constants(tree)
     datetime_lines = _lines_mentioning(code, "datetime")
-    return any(
-        _may_count_under_lock(cls, locks, datetime_lines)
-        or _may_be_breaker(cls, locks, constants)
-        for cls in ast.walk(tree)
-        if isinstance(cls, ast.ClassDef)
+    return RulesToRun(
+        statistics=any(
+            _may_count_under_lock(c, locks, datetime_lines) for c in classes
+        ),
+        breakers=any(_may_be_breaker(c, locks, constants) for c in classes),
     )
+
+
+def may_yield_sites(code: str) -> bool:
+    """Whether the analysis could report any site for ``code``; conservative."""
+    return bool(rules_to_run(code))
 
 
 def _lines_mentioning(code: str, word: str) -> frozenset[int]:

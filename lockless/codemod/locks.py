@@ -12,7 +12,10 @@ with ``supplied_by_caller`` set: code outside the class may hold it, so no
 rewrite may remove it.
 
 Use ``find_class_locks(module)`` for a whole module, or ``LockFinder`` inside a
-``MetadataWrapper`` visit when the metadata is already resolved.
+``MetadataWrapper`` visit when the metadata is already resolved. Resolving
+qualified names costs a full scope analysis of the module, and the rules ask
+about the same module one after the other, so ``find_class_locks`` reuses the
+metadata of a wrapper it is given and remembers its answer for the last module.
 """
 
 from __future__ import annotations
@@ -66,14 +69,37 @@ class ClassLocks:
     locks: dict[str, LockAttribute] = field(default_factory=dict)
 
 
-def find_class_locks(module: cst.Module) -> dict[str, ClassLocks]:
+def find_class_locks(
+    module: cst.Module, wrapper: MetadataWrapper | None = None
+) -> dict[str, ClassLocks]:
     """The lock attributes of every top-level class of ``module`` that has any.
 
-    The nodes in the result are the nodes of ``module`` itself.
+    The nodes in the result are the nodes of ``module`` itself. ``wrapper``,
+    when given, must wrap ``module`` itself; the metadata it has already
+    resolved is used instead of being resolved again.
     """
-    finder = LockFinder()
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(finder)
-    return finder.classes
+    if _last.module is not module:
+        if wrapper is None or wrapper.module is not module:
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        finder = LockFinder()
+        wrapper.visit(finder)
+        _last.module, _last.classes = module, finder.classes
+    # Copies, so a caller that edits its answer does not edit the next one.
+    return {
+        name: ClassLocks(found.class_def, dict(found.locks))
+        for name, found in _last.classes.items()
+    }
+
+
+@dataclass
+class _LastAnswer:
+    """The module ``find_class_locks`` last looked at, held so its id stays unique."""
+
+    module: cst.Module | None = None
+    classes: dict[str, ClassLocks] = field(default_factory=dict)
+
+
+_last = _LastAnswer()
 
 
 class LockFinder(cst.CSTVisitor):

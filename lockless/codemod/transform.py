@@ -3,7 +3,9 @@
 ``rewrite_source`` is the entry point: it runs the circuit-breaker rule when
 it is installed, then ``AtomicStatsCommand``, checks that the result parses,
 compiles and is stable under a second run, and returns the new text with one
-``Site`` per candidate. ``AtomicStatsCommand`` is a libcst codemod command, so
+``Site`` per candidate. A module in which ``gate.rules_to_run`` sees nothing a
+rule could report is returned as it is without being parsed by libcst; a rule
+the gate rules out is not run. ``AtomicStatsCommand`` is a libcst codemod command, so
 the same rule runs under libcst's own runner: with ``lockless.codemod`` in the
 ``modules`` list of ``.libcst.codemod.yaml``,
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Union
 
 import libcst as cst
@@ -25,16 +28,18 @@ from libcst.codemod import (
     VisitorBasedCodemodCommand,
 )
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
 
 from lockless.codemod.analysis import (
     block_statements,
 )
+from lockless.codemod.gate import ALL_RULES, RulesToRun, rules_to_run
 from lockless.codemod.gather import StatsGatherer
 from lockless.codemod.import_layout import (
     keep_removed_leading_lines,
     separate_runtime_import,
 )
+from lockless.codemod.locks import find_class_locks
 from lockless.codemod.module_facts import lock_imports
 from lockless.codemod.plan import EditPlan
 from lockless.codemod.render import (
@@ -84,10 +89,36 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
         rewritten = keep_removed_leading_lines(tree, rewritten)
         return separate_runtime_import(rewritten, self.options.runtime_module)
 
+    def transform_resolved(self, wrapper: MetadataWrapper) -> cst.Module:
+        """``transform_module`` of ``wrapper.module``, reusing ``wrapper``'s metadata.
+
+        Returns ``wrapper.module`` itself when there is nothing to rewrite.
+        """
+        tree = wrapper.module
+        previous = self.context
+        with self.resolve(wrapper):
+            self.context = replace(previous, wrapper=wrapper)
+            try:
+                rewritten = self.transform_module_impl(tree)
+            finally:
+                self.context = previous
+        if rewritten is tree:
+            return tree
+        # What ``VisitorBasedCodemodCommand.transform_module`` runs afterwards.
+        for key, visitor in (
+            (AddImportsVisitor.CONTEXT_KEY, AddImportsVisitor),
+            (RemoveImportsVisitor.CONTEXT_KEY, RemoveImportsVisitor),
+        ):
+            if key in self.context.scratch:
+                rewritten = visitor(self.context).transform_module(rewritten)
+        rewritten = keep_removed_leading_lines(tree, rewritten)
+        return separate_runtime_import(rewritten, self.options.runtime_module)
+
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         gatherer = StatsGatherer(self.context, path=self.path, claimed=self.claimed)
         wrapper = self.context.wrapper
         assert wrapper is not None
+        find_class_locks(wrapper.module, wrapper)  # the gatherer asks for them again
         wrapper.visit(gatherer)
         self.sites = gatherer.sites
         self.plan = gatherer.plan
@@ -290,8 +321,33 @@ def rewrite_source(
     Raises ``InvalidInput`` when ``code`` does not parse and ``RewriteFailed``
     when the rewrite would not parse, compile or be stable (a lockless bug).
     """
+    if not rules_to_run(code):
+        return RewriteResult(code)
+    return _rewrite(code, path, options, None)
+
+
+def rewrite_source_ungated(
+    code: str,
+    *,
+    path: str = "<string>",
+    options: RewriteOptions = RewriteOptions(),  # noqa: B008 (frozen, shared safely)
+) -> RewriteResult:
+    """``rewrite_source`` with every rule run on ``code``, whatever the gate says.
+
+    Slower; the gate's tests compare the two. The stability check still runs
+    the second pass as ``rewrite_source`` would.
+    """
+    return _rewrite(code, path, options, ALL_RULES)
+
+
+def _rewrite(
+    code: str, path: str, options: RewriteOptions, rules: RulesToRun | None
+) -> RewriteResult:
     module = _parse(code, path)
-    new_code, sites = _rewrite_once(module, path, options)
+    if rules is None:
+        new_code, sites = _rewrite_once(module, path, options)
+    else:
+        new_code, sites = _rewrite_once(module, path, options, rules)
     if new_code == code:
         return RewriteResult(code, tuple(sites))
     _verify(new_code, path, options)
@@ -309,14 +365,39 @@ def _parse(code: str, path: str) -> cst.Module:
 
 
 def _rewrite_once(
-    module: cst.Module, path: str, options: RewriteOptions
+    module: cst.Module,
+    path: str,
+    options: RewriteOptions,
+    rules: RulesToRun | None = None,
 ) -> tuple[str, list[Site]]:
-    module, sites, claimed = _rewrite_breakers(module, path, options)
-    command = AtomicStatsCommand(
-        CodemodContext(filename=path), options, path=path, claimed=claimed
-    )
-    rewritten = command.transform_module(module)
-    return rewritten.code, [*sites, *command.sites]
+    """The text of ``module`` after one run of the rules, and the sites found.
+
+    Runs the rules ``rules`` allows, by default those the gate allows for
+    the module's text. Each metadata provider is resolved once and shared
+    by both rules and the analysis.
+    """
+    code = module.code
+    if rules is None:
+        rules = rules_to_run(code)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    sites: list[Site] = []
+    claimed: frozenset[str] = frozenset()
+    if rules.breakers:
+        find_class_locks(module, wrapper)  # the breaker rule asks for them
+        new_module, sites, claimed = _rewrite_breakers(module, path, options)
+        if new_module is not module:
+            # A rewritten tree may share nodes; metadata needs a fresh copy.
+            wrapper = MetadataWrapper(new_module)
+    rewritten = wrapper.module
+    if rules.statistics:
+        command = AtomicStatsCommand(
+            CodemodContext(filename=path), options, path=path, claimed=claimed
+        )
+        rewritten = command.transform_resolved(wrapper)
+        sites = [*sites, *command.sites]
+    if rewritten is module:
+        return code, sites
+    return rewritten.code, sites
 
 
 def _rewrite_breakers(
@@ -333,7 +414,11 @@ def _rewrite_breakers(
 
 
 def _verify(new_code: str, path: str, options: RewriteOptions) -> None:
-    """The rewrite parses, compiles, and a second run changes nothing."""
+    """The rewrite parses, compiles, and a second run changes nothing.
+
+    The second run is the one ``rewrite_source`` would make: only the rules
+    the gate allows for the new text run.
+    """
     try:
         module = cst.parse_module(new_code)
         compile(new_code, path, "exec", dont_inherit=True)
