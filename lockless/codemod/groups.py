@@ -91,7 +91,7 @@ def block_context(
         copiers=stats.copiers if stats else (),
         flags=group.flags,
         relocking=find_relocking(group.scan, group.lock.name)
-        if group.flags and group.lock.kind == "RLock"
+        if group.lock.kind == "RLock" and group.stats_attr is not None
         else (),
         fresh_stats=fresh_constructions(group.stats_attr, stats_construction(group)),
     )

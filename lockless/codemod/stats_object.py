@@ -252,6 +252,11 @@ class _ClassBuilder:
         self.edits.compound[statement] = None
         for op in operations:
             if isinstance(op, ResetStats):
+                kinds = {a.atomic for a in self.atomics.values()}
+                if not kinds <= {"AtomicCounter", "AtomicFloat"}:
+                    what = "the stats object is replaced, and it holds times"
+                    self.refusals.append(_refusal(line, what, "reset-times"))
+                    return
                 self.edits.small[op.statement] = f"self.{self.attr}.reset()"
                 self.resets = True
 
