@@ -25,6 +25,7 @@ analysis on every fixture, every shared case and standard-library modules.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -55,6 +56,7 @@ class RulesToRun:
 ALL_RULES = RulesToRun(statistics=True, breakers=True)
 
 
+@functools.lru_cache(maxsize=1)  # the rewrite asks again about the text it parsed
 def rules_to_run(code: str) -> RulesToRun:
     """Which rules could report any site for ``code``; conservative.
 
@@ -99,14 +101,24 @@ def _lines_mentioning(code: str, word: str) -> frozenset[int]:
 
 def lock_names(tree: ast.AST) -> set[str]:
     """Every name assigned something that may be a lock, anywhere in ``tree``."""
-    factories = _imported_factories(tree)
+    imports: list[ast.Import | ast.ImportFrom] = []
+    parameters: list[ast.arg] = []
+    assignments: list[ast.Assign | ast.AnnAssign] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(node)
+        elif isinstance(node, ast.arg) and node.annotation is not None:
+            parameters.append(node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            assignments.append(node)
+    factories = _imported_factories(imports)
     if not factories.names and not factories.modules:
         return set()
-    parameters = _lock_parameters(tree, factories)
+    lock_parameters = _lock_parameters(parameters, factories)
     names: set[str] = set()
-    for node in ast.walk(tree):
-        targets, value = _assignment(node)
-        if value is not None and _may_be_lock(value, factories, parameters):
+    for assignment in assignments:
+        targets, value = _assignment(assignment)
+        if value is not None and _may_be_lock(value, factories, lock_parameters):
             names.update(_target_names(targets))
     return names
 
@@ -122,10 +134,10 @@ class _Factories:
     """Names bound to a lock module: ``threading``, or ``th`` in ``... as th``."""
 
 
-def _imported_factories(tree: ast.AST) -> _Factories:
+def _imported_factories(imports: Iterable[ast.Import | ast.ImportFrom]) -> _Factories:
     """The imports, in any scope, that can make a name resolve to a lock factory."""
     found = _Factories()
-    for node in ast.walk(tree):
+    for node in imports:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in LOCK_MODULES:
@@ -139,15 +151,16 @@ def _imported_factories(tree: ast.AST) -> _Factories:
     return found
 
 
-def _lock_parameters(tree: ast.AST, factories: _Factories) -> set[str]:
-    """Names of parameters whose annotation mentions a lock factory."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.arg) or node.annotation is None:
-            continue
-        if any(_names_factory(part, factories) for part in ast.walk(node.annotation)):
-            found.add(node.arg)
-    return found
+def _lock_parameters(parameters: Iterable[ast.arg], factories: _Factories) -> set[str]:
+    """Names of the parameters whose annotation mentions a lock factory."""
+    return {
+        parameter.arg
+        for parameter in parameters
+        if parameter.annotation is not None
+        and any(
+            _names_factory(part, factories) for part in ast.walk(parameter.annotation)
+        )
+    }
 
 
 def _names_factory(node: ast.AST, factories: _Factories) -> bool:
@@ -202,11 +215,6 @@ def _may_count_under_lock(
     The second holds only for a lock the class never takes in a ``with`` of
     its own (nested classes are not the class's own).
     """
-    counting_methods = {
-        node.name
-        for node in ast.walk(cls)
-        if isinstance(node, _Function) and _counts(node, datetime_lines)
-    }
     blocks: dict[str, list[ast.AST]] = {}
     for node in _own_nodes(cls):
         if isinstance(node, _WithStatement):
@@ -214,12 +222,18 @@ def _may_count_under_lock(
                 name = _self_attribute(item.context_expr)
                 if name in locks and name is not None:
                     blocks.setdefault(name, []).append(node)
-    for held in blocks.values():
-        for block in held:
-            if _counts(block, datetime_lines) or _self_calls(block) & counting_methods:
-                return True
+    held = [block for found in blocks.values() for block in found]
+    if any(_counts(block, datetime_lines) for block in held):
+        return True
+    called = {name for block in held for name in _self_calls(block)}
+    if called and any(
+        _counts(node, datetime_lines)
+        for node in ast.walk(cls)
+        if isinstance(node, _Function) and node.name in called
+    ):
+        return True
     unheld = locks - set(blocks)
-    return bool(unheld) and _counts(cls, datetime_lines) and _uses_lock(cls, unheld)
+    return bool(unheld) and _uses_lock(cls, unheld) and _counts(cls, datetime_lines)
 
 
 def _own_nodes(cls: ast.ClassDef) -> Iterator[ast.AST]:
@@ -278,25 +292,22 @@ def _self_calls(node: ast.AST) -> set[str]:
 
 def _uses_lock(cls: ast.ClassDef, locks: set[str]) -> bool:
     """``self.<lock>`` read other than as a ``with`` item or assigned in a method."""
+    uses: list[ast.AST] = []
     excluded: set[int] = set()
-    for node in ast.walk(cls):
+    pending: list[tuple[ast.AST, bool]] = [(node, False) for node in cls.body]
+    while pending:
+        node, in_function = pending.pop()
         if isinstance(node, _WithStatement):
             excluded.update(id(item.context_expr) for item in node.items)
-        elif isinstance(node, _Function):
-            excluded.update(id(target) for target in _statement_targets(node))
-    return any(
-        _self_attribute(node) in locks and id(node) not in excluded
-        for node in ast.walk(cls)
-    )
-
-
-def _statement_targets(function: ast.AST) -> Iterator[ast.expr]:
-    """Targets of the assignment and ``del`` statements in ``function``."""
-    for node in ast.walk(function):
-        if isinstance(node, (ast.Assign, ast.Delete)):
-            yield from _flattened(node.targets)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            yield from _flattened([node.target])
+        elif in_function and isinstance(node, (ast.Assign, ast.Delete)):
+            excluded.update(id(target) for target in _flattened(node.targets))
+        elif in_function and isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            excluded.update(id(target) for target in _flattened([node.target]))
+        elif _self_attribute(node) in locks:
+            uses.append(node)
+        inner = in_function or isinstance(node, _Function)
+        pending.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return any(id(node) not in excluded for node in uses)
 
 
 def _flattened(targets: Iterable[ast.expr]) -> Iterator[ast.expr]:
