@@ -96,7 +96,8 @@ def _summary(group: Group, atomics: dict[FieldKey, AtomicField]) -> str:
     )
     if group.kept_blocks:
         kept = kept_texts(list(group.kept_blocks.values()), group.fields)
-        return f"{moved}; {group.lock_text} stays for {', '.join(kept)}"
+        what = ", ".join(kept) or "the other work under it"
+        return f"{moved}; {group.lock_text} stays for {what}"
     summary = f"{moved}; {group.lock_text} is removed"
     if len(atomics) > 1:
         summary += "; reading several is no longer one consistent cut"
