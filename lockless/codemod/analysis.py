@@ -31,10 +31,20 @@ Safe (``Outcome.REWRITTEN``) when every one of these holds:
   never nested in or around another lock, never used from outside the class;
 - an ``asyncio.Lock`` block contains no ``await``;
 - a stats object never leaves the class except as a copy and is never
-  replaced after ``__init__``;
+  replaced after ``__init__`` except, under the lock, by a fresh object built
+  exactly as ``__init__`` builds it with no arguments (a reset: each counter
+  gets its initial value back, one field at a time; refused when a field is
+  a time);
 - no subclass in the module overrides a method that takes the lock, the
   owner does not copy itself (``__copy__``, ``copy.copy(self)``), and no
   other object's copy of a private counter is assigned or read.
+
+Next to a stats object, and with it only, the lock may also hold
+(``kept_statements`` has the exact rules): stores of *flags*, owner
+attributes only ever stored whole and never read with the lock held, in
+blocks that update no counter; and, for an ``RLock``, argument-free calls of
+owner methods whose whole body is a block on the same lock. Those blocks
+lose their ``with`` and keep their statements.
 
 Two relaxations apply to bare counters (``partial`` has the exact rules):
 a lock that also guards other state keeps guarding it while the counter
