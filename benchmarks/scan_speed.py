@@ -9,10 +9,13 @@ same number of jobs:
 - libcst's own runner, ``parallel_exec_transform_with_prettyprint``, with a
   codemod that changes nothing, which parses every file.
 
-Both only read. Prints the two times and their ratio. The goal is a scan
-under 3 s on 2 cores and at least 20 times faster than libcst's runner.
+Both only read. Prints the two times and their ratio, and the load average
+before and after (the numbers mean little on a busy machine). The goal is a
+scan under 3 s on 2 cores and at least 20 times faster than libcst's runner.
+With ``--worst N`` it also rewrites every candidate file in this process, one
+at a time, and lists the N slowest with their times.
 
-Usage: python benchmarks/scan_speed.py [--jobs N] [--skip-libcst]
+Usage: python benchmarks/scan_speed.py [--jobs N] [--skip-libcst] [--worst N]
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ from libcst.codemod import (
     parallel_exec_transform_with_prettyprint,
 )
 
-from lockless.codemod.files import discover
+from lockless.codemod.files import decode_source, discover, read_source
 from lockless.codemod.runner import screen_file
+from lockless.codemod.sites import RewriteOptions
+from lockless.exceptions import InvalidInput, RewriteFailed
 
 COPY_IGNORES = shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc")
 
@@ -76,6 +81,37 @@ def time_prefilter(tree: Path) -> tuple[float, int, int, int]:
     return elapsed, len(files), len(candidates), size
 
 
+def time_each_candidate(tree: Path) -> list[tuple[float, str, int]]:
+    """Seconds of ``rewrite_source`` on each candidate file, slowest first.
+
+    Each entry also holds the file's path and its number of sites (-1 when
+    the file could not be decoded or rewritten).
+    """
+    from lockless.codemod.transform import rewrite_source
+
+    timings: list[tuple[float, str, int]] = []
+    for path in discover([str(tree)]).files:
+        if screen_file(path) is not None:
+            continue
+        data, _ = read_source(path)
+        started = time.perf_counter()
+        try:
+            text = decode_source(data).text
+            result = rewrite_source(text, path=path, options=RewriteOptions())
+            sites = len(result.sites)
+        except (InvalidInput, RewriteFailed):
+            sites = -1
+        timings.append((time.perf_counter() - started, path, sites))
+    return sorted(timings, reverse=True)
+
+
+def load_average() -> str:
+    try:
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
 class ChangeNothing(VisitorBasedCodemodCommand):
     """Parses every module and leaves it as it is."""
 
@@ -98,10 +134,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-libcst", action="store_true")
+    parser.add_argument("--worst", type=int, default=0, metavar="N")
     arguments = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="lockless-scan-") as scratch:
         tree = copy_stdlib(Path(scratch))
+        print(f"before: {load_average()}")
         lockless_seconds, summary = time_lockless(tree, arguments.jobs)
         print(f"tree: {tree} ({sys.version.split()[0]}), jobs: {arguments.jobs}")
         print(f"lockless --check: {lockless_seconds:.2f} s  [{summary}]")
@@ -110,12 +148,18 @@ def main() -> int:
             f"  of which discovery + pre-filter: {screen_seconds:.2f} s "
             f"({candidates} of {total} files left, {size / 1e6:.1f} MB, for analysis)"
         )
-        if arguments.skip_libcst:
-            return 0
-
-        libcst_seconds, count = time_libcst(tree, arguments.jobs)
-        print(f"libcst runner:    {libcst_seconds:.2f} s  [{count} files]")
-        print(f"ratio:            {libcst_seconds / lockless_seconds:.1f}x")
+        if arguments.worst:
+            timings = time_each_candidate(tree)
+            total = sum(seconds for seconds, _, _ in timings)
+            print(f"candidates one at a time, in this process: {total:.2f} s; slowest:")
+            for seconds, path, sites in timings[: arguments.worst]:
+                name = Path(path).relative_to(tree)
+                print(f"  {seconds:6.2f} s  {name}  ({sites} sites)")
+        if not arguments.skip_libcst:
+            libcst_seconds, count = time_libcst(tree, arguments.jobs)
+            print(f"libcst runner:    {libcst_seconds:.2f} s  [{count} files]")
+            print(f"ratio:            {libcst_seconds / lockless_seconds:.1f}x")
+        print(f"after: {load_average()}")
     return 0
 
 

@@ -10,7 +10,7 @@ from collections.abc import Collection
 
 import libcst as cst
 from libcst.codemod import CodemodContext, ContextAwareVisitor
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import PositionProvider, ScopeProvider
 
 from lockless.codemod.analysis import Group, ModuleFacts, analyse_class, guess_pattern
 from lockless.codemod.bare_fields import plan_bare_fields
@@ -18,6 +18,7 @@ from lockless.codemod.locks import ClassLocks, find_class_locks
 from lockless.codemod.module_facts import gather_module_facts
 from lockless.codemod.operations import Refusal
 from lockless.codemod.plan import EditPlan
+from lockless.codemod.qualified_names import qualified_names
 from lockless.codemod.sites import Outcome, Site
 from lockless.codemod.stats_object import plan_stats_object
 
@@ -25,7 +26,7 @@ from lockless.codemod.stats_object import plan_stats_object
 class StatsGatherer(ContextAwareVisitor):
     """Analyses every owner class of a module into an ``EditPlan`` and sites."""
 
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider)
 
     def __init__(
         self, context: CodemodContext, *, path: str, claimed: Collection[str]
@@ -99,7 +100,7 @@ class StatsGatherer(ContextAwareVisitor):
         return int(position.start.column) if position is not None else 0
 
     def _qualified_names(self, node: cst.CSTNode) -> set[str]:
-        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+        return qualified_names(self, node)
 
 
 def _distinct(refusals: list[Refusal]) -> list[Refusal]:

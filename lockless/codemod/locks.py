@@ -2,9 +2,9 @@
 
 A lock attribute is ``self.<name> = threading.Lock()`` (or ``RLock()``) in any
 method, or ``<name> = Lock()`` in the class body. The factory is resolved with
-libcst's qualified names, so ``import threading as th`` and ``from threading
-import Lock as L`` are found as well, and a local function named ``Lock`` is
-not. ``asyncio.Lock()`` is found too and marked as such.
+libcst's qualified names (see ``qualified_names``), so ``import threading as
+th`` and ``from threading import Lock as L`` are found as well, and a local
+function named ``Lock`` is not. ``asyncio.Lock()`` is found too and marked as such.
 
 A lock the caller hands in (``self._lock = lock`` where ``lock`` is a
 parameter annotated as a lock, or ``lock or threading.Lock()``) is reported
@@ -24,11 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import (
-    MetadataWrapper,
-    PositionProvider,
-    QualifiedNameProvider,
-)
+from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+
+from lockless.codemod.qualified_names import qualified_names
 
 LOCK_FACTORIES: Mapping[str, str] = {
     "threading.Lock": "Lock",
@@ -105,7 +103,7 @@ _last = _LastAnswer()
 class LockFinder(cst.CSTVisitor):
     """Collects lock attributes of top-level classes into ``classes``."""
 
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
 
     def __init__(self) -> None:
         super().__init__()
@@ -178,8 +176,8 @@ class LockFinder(cst.CSTVisitor):
         return None, False
 
     def _factory_kind(self, func: cst.BaseExpression) -> str | None:
-        for qualified in self.get_metadata(QualifiedNameProvider, func, set()):
-            kind = LOCK_FACTORIES.get(qualified.name)
+        for qualified in qualified_names(self, func):
+            kind = LOCK_FACTORIES.get(qualified)
             if kind is not None:
                 return kind
         return None

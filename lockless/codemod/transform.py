@@ -28,7 +28,7 @@ from libcst.codemod import (
     VisitorBasedCodemodCommand,
 )
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 
 from lockless.codemod.analysis import (
     block_statements,
@@ -64,7 +64,7 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
     """Rewrite lock-guarded statistics in a module to the lockless runtime atomics."""
 
     DESCRIPTION = "Rewrite lock-guarded statistics to lock-free atomic counters."
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider)
 
     def __init__(
         self,
