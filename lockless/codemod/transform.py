@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Union
 
 import libcst as cst
@@ -356,12 +356,30 @@ def _rewrite(
 
 def _parse(code: str, path: str) -> cst.Module:
     try:
-        return cst.parse_module(code)
+        module = cst.parse_module(code)
     except cst.ParserSyntaxError as error:
         raise InvalidInput(
             f"{path}:{error.raw_line}: cannot parse: {error.message}",
             line=error.raw_line,
         ) from error
+    _last_parsed.module, _last_parsed.text = module, code
+    return module
+
+
+@dataclass
+class _ParsedText:
+    """The module parsed last and its text: printing a module back costs about
+    as much as parsing it, and each pass needs the text of the module it gets."""
+
+    module: cst.Module | None = None
+    text: str = ""
+
+
+_last_parsed = _ParsedText()
+
+
+def _text_of(module: cst.Module) -> str:
+    return _last_parsed.text if _last_parsed.module is module else module.code
 
 
 def _rewrite_once(
@@ -376,7 +394,7 @@ def _rewrite_once(
     the module's text. Each metadata provider is resolved once and shared
     by both rules and the analysis.
     """
-    code = module.code
+    code = _text_of(module)
     if rules is None:
         rules = rules_to_run(code)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -424,6 +442,7 @@ def _verify(new_code: str, path: str, options: RewriteOptions) -> None:
         compile(new_code, path, "exec", dont_inherit=True)
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as error:
         raise RewriteFailed(f"{path}: the rewrite does not parse: {error}") from error
+    _last_parsed.module, _last_parsed.text = module, new_code
     again, _ = _rewrite_once(module, path, options)
     if again != new_code:
         raise RewriteFailed(f"{path}: a second rewrite would change the file again")
