@@ -76,25 +76,27 @@ def find_class_locks(
     when given, must wrap ``module`` itself; the metadata it has already
     resolved is used instead of being resolved again.
     """
-    if _last.module is not module:
+    answer = _last.answer
+    if answer is None or answer[0] is not module:
         if wrapper is None or wrapper.module is not module:
             wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         finder = LockFinder()
         wrapper.visit(finder)
-        _last.module, _last.classes = module, finder.classes
+        answer = (module, finder.classes)
+        _last.answer = answer  # one store, so threads never mix two answers
     # Copies, so a caller that edits its answer does not edit the next one.
     return {
         name: ClassLocks(found.class_def, dict(found.locks))
-        for name, found in _last.classes.items()
+        for name, found in answer[1].items()
     }
 
 
 @dataclass
 class _LastAnswer:
-    """The module ``find_class_locks`` last looked at, held so its id stays unique."""
+    """The module ``find_class_locks`` last looked at (held, so its id stays
+    unique) and the lock attributes found in it."""
 
-    module: cst.Module | None = None
-    classes: dict[str, ClassLocks] = field(default_factory=dict)
+    answer: tuple[cst.Module, dict[str, ClassLocks]] | None = None
 
 
 _last = _LastAnswer()

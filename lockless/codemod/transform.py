@@ -362,7 +362,7 @@ def _parse(code: str, path: str) -> cst.Module:
             f"{path}:{error.raw_line}: cannot parse: {error.message}",
             line=error.raw_line,
         ) from error
-    _last_parsed.module, _last_parsed.text = module, code
+    _last_parsed.source = (module, code)
     return module
 
 
@@ -371,15 +371,16 @@ class _ParsedText:
     """The module parsed last and its text: printing a module back costs about
     as much as parsing it, and each pass needs the text of the module it gets."""
 
-    module: cst.Module | None = None
-    text: str = ""
+    source: tuple[cst.Module, str] | None = None
+    """Stored in one go, so that threads never pair one module with another's text."""
 
 
 _last_parsed = _ParsedText()
 
 
 def _text_of(module: cst.Module) -> str:
-    return _last_parsed.text if _last_parsed.module is module else module.code
+    source = _last_parsed.source
+    return source[1] if source is not None and source[0] is module else module.code
 
 
 def _rewrite_once(
@@ -442,7 +443,7 @@ def _verify(new_code: str, path: str, options: RewriteOptions) -> None:
         compile(new_code, path, "exec", dont_inherit=True)
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as error:
         raise RewriteFailed(f"{path}: the rewrite does not parse: {error}") from error
-    _last_parsed.module, _last_parsed.text = module, new_code
+    _last_parsed.source = (module, new_code)
     again, _ = _rewrite_once(module, path, options)
     if again != new_code:
         raise RewriteFailed(f"{path}: a second rewrite would change the file again")
