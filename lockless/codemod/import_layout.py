@@ -27,6 +27,8 @@ def keep_removed_leading_lines(before: cst.Module, after: cst.Module) -> cst.Mod
         lines = statement.leading_lines
         if not lines or _bare_code(statement) in kept or index >= len(body):
             continue
+        if _imported_module(statement) is None:
+            continue  # only imports are removed; a changed class keeps its lines
         successor = body[index]
         if _bare_code(successor) == _bare_code(statement) or successor.leading_lines:
             continue
