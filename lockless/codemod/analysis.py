@@ -84,6 +84,7 @@ from lockless.codemod.groups import (
     stats_construction,
     stats_type_name,
 )
+from lockless.codemod.introspection import check_introspection
 from lockless.codemod.kept_statements import find_flags
 from lockless.codemod.locks import ClassLocks, LockAttribute
 from lockless.codemod.operations import LiveAssign, Refusal, ReturnCopy
@@ -204,6 +205,7 @@ def _check(group: Group, stats_attrs: Collection[str], facts: ModuleFacts) -> No
     check_public(group, facts)
     check_lock_outside(group, facts)
     check_copies(group, facts)
+    check_introspection(group, facts)
     if group.stats_attr is None:
         blocks = [r.operations for r in group.results.values()]
         group.refusals = lift_unrelated_swaps(group.refusals, blocks)

@@ -19,6 +19,7 @@ from lockless.codemod.fields import (
     choose_atomic,
     is_number,
 )
+from lockless.codemod.int_amounts import int_amount_refusals
 from lockless.codemod.operations import (
     Conditional,
     Operation,
@@ -48,6 +49,8 @@ def plan_bare_fields(group: Group, facts: ModuleFacts, plan: EditPlan) -> list[R
             atomics[key] = atomic
     for result in group.results.values():
         _rewrite_operations(result.operations, atomics, edits, refusals, facts)
+    counters = [k for k, a in atomics.items() if a.atomic == "AtomicCounter"]
+    refusals.extend(int_amount_refusals(group, counters, facts.line_of))
     if refusals:
         return refusals
     for statement in group.results:

@@ -31,7 +31,7 @@ from lockless.codemod.operations import (
     updates_of,
     updates_per_path,
 )
-from lockless.codemod.readers import classify_return
+from lockless.codemod.readers import classify_return, refuse_read_after_update
 from lockless.codemod.references import (
     code_of,
     field_text,
@@ -237,6 +237,8 @@ def _classify_small(
             small, line, context, result
         )
     elif isinstance(small, cst.Return) and small.value is not None:
+        if refuse_read_after_update(small, line, context, result):
+            return
         operation = classify_return(small, line, context, result)
     elif isinstance(small, cst.Expr):
         operation = relocking_call(small, context)

@@ -114,8 +114,9 @@ def check_stats_object(
     attr = group.stats_attr
     if attr is None:
         return
+    # Uses in ``__init__`` count too: only the construction is an assignment.
     for use in group.scan.stats_uses:
-        if use.name != attr or use.method == "__init__":
+        if use.name != attr:
             continue
         if _is_copy_reader(group, use, stats_attrs, facts, stats):
             continue

@@ -7,19 +7,24 @@ them agreeing, so it is refused.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import libcst as cst
 
 from lockless.codemod.operations import (
     BlockContext,
     BlockResult,
+    Conditional,
     Operation,
     Refusal,
     ReturnCopy,
     ReturnField,
     ReturnValue,
+    Swap,
+    Update,
     state_references,
 )
-from lockless.codemod.references import field_key, self_attribute
+from lockless.codemod.references import FieldKey, field_key, field_text, self_attribute
 
 COPY_FUNCTIONS = frozenset({"copy", "deepcopy", "replace"})
 """Calls that copy a stats object: ``copy.copy(s)``, ``dataclasses.replace(s)``."""
@@ -113,3 +118,58 @@ def _operators_in(value: cst.BaseExpression) -> list[cst.CSTNode]:
 
     value.visit(_Operators())
     return found
+
+
+def refuse_read_after_update(
+    small: cst.Return, line: int, context: BlockContext, result: BlockResult
+) -> bool:
+    """Refuse a return that reads a counter the block updated, unless add-and-get.
+
+    ``self.f += n`` right before ``return self.f`` becomes one ``add_and_get``.
+    Any other read of an updated counter would run after the update as a
+    separate load, and another thread's update could land in between.
+    """
+    assert small.value is not None
+    updated = {k for op in result.operations for k in _written_keys(op)}
+    read = _updated_reads(small.value, updated, context)
+    if not read or _is_add_and_get(result.operations, small.value, context):
+        return False
+    text = field_text(read[0])
+    result.refusals.append(
+        Refusal(
+            line,
+            f"a result reads {text} under the lock after updating it (line {line})",
+            f"result:{text}",
+        )
+    )
+    return True
+
+
+def _updated_reads(
+    value: cst.BaseExpression, updated: Collection[FieldKey], context: BlockContext
+) -> list[FieldKey]:
+    copied = _copied_stats(value, context)
+    if copied is not None:
+        return sorted(k for k in updated if k[0] == copied[0])
+    references = state_references(value, context)
+    keys = [r.key for r in references if r.key is not None and r.key in updated]
+    return list(dict.fromkeys(keys))
+
+
+def _is_add_and_get(
+    operations: list[Operation], value: cst.BaseExpression, context: BlockContext
+) -> bool:
+    previous = operations[-1] if operations else None
+    return (
+        isinstance(previous, Update)
+        and not previous.store
+        and previous.key == field_key(value, context.stats_attrs)
+    )
+
+
+def _written_keys(op: Operation) -> list[FieldKey]:
+    if isinstance(op, (Update, Swap)):
+        return [op.key]
+    if isinstance(op, Conditional):
+        return [k for inner in (*op.body, *op.orelse) for k in _written_keys(inner)]
+    return []

@@ -18,6 +18,7 @@ import libcst as cst
 from lockless.codemod.analysis import Group, ModuleFacts, stats_construction
 from lockless.codemod.arguments import cannot_fail, signed, split_arguments
 from lockless.codemod.fields import FieldTypeError, choose_atomic
+from lockless.codemod.int_amounts import int_amount_refusals
 from lockless.codemod.naming import (
     atomic_class_name,
     record_method_name,
@@ -175,6 +176,13 @@ class _ClassBuilder:
                     self.refusals.append(_refusal(line, what, f"live:{key[1]}"))
                 continue
             self._add_atomic(key[1], updates)
+        counters = [
+            (self.attr, name)
+            for name, atomic in self.atomics.items()
+            if atomic.atomic == "AtomicCounter"
+        ]
+        line_of = self.facts.line_of
+        self.refusals.extend(int_amount_refusals(self.group, counters, line_of))
         if self.refusals:
             return self.refusals
         for block in self.group.blocks:
