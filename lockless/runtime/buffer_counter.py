@@ -18,7 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from lockless.runtime.counter import AtomicCounter
-from lockless.runtime.int64 import INT64_MAX, INT64_MIN, checked, checked_result
+from lockless.runtime.int64 import (
+    INT64_MAX,
+    INT64_MIN,
+    as_int,
+    checked,
+    checked_result,
+)
 
 
 class BufferCounter(AtomicCounter):
@@ -31,8 +37,8 @@ class BufferCounter(AtomicCounter):
         self._atom = atom
 
     def _fetch_add(self, n: int) -> int:
-        if not INT64_MIN <= n <= INT64_MAX:
-            checked(n, "add amount")
+        if type(n) is not int or not INT64_MIN <= n <= INT64_MAX:
+            n = checked(n, "add amount")
         before: int = self._atom.fetch_add(n)
         if not INT64_MIN <= before + n <= INT64_MAX:
             self._undo(n)
@@ -67,14 +73,16 @@ class BufferCounter(AtomicCounter):
         return value
 
     def store(self, value: int) -> None:
-        self._atom.store(checked(value))
+        self._atom.store(checked(value, "new value"))
 
     def swap(self, value: int) -> int:
-        before: int = self._atom.exchange(checked(value))
+        before: int = self._atom.exchange(checked(value, "new value"))
         return before
 
     def compare_and_set(self, expected: int, new: int) -> bool:
-        checked(new)
+        new = checked(new, "new value")
+        if type(expected) is not int:
+            expected = as_int(expected, "expected value")
         if not INT64_MIN <= expected <= INT64_MAX:
             return False
         return bool(self._atom.cmpxchg_strong(expected, new).success)

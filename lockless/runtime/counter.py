@@ -3,14 +3,29 @@
 Every operation is atomic and no update is ever lost, whatever the thread
 interleaving.
 
-64 bits, no silent wrapping: an operation whose result would leave
-``[INT64_MIN, INT64_MAX]`` raises ``OverflowError`` and leaves the value as
-it was, and so do out-of-range arguments. The exception is where a backend
-cannot see the total when it adds: a ``sharded`` counter's ``inc``,
-``dec`` and ``add`` write only the calling thread's cell, so they always
-succeed and the next read (``load``, ``add_and_get``, ``fetch_add``,
-``swap``) raises instead, until ``store`` brings the value back into range.
-(At a billion increments a second a counter needs 292 years to get there.)
+Arguments are integers: every backend takes what ``cereggii.AtomicInt64``
+takes, that is anything ``operator.index`` accepts (``int``, ``bool``,
+``IntEnum`` members, objects with ``__index__``), and holds it as a plain
+``int``. Anything else, a float such as ``1.5`` or ``2.0`` included, raises
+``TypeError`` and changes nothing.
+
+64 bits, no silent wrapping: an argument outside ``[INT64_MIN, INT64_MAX]``
+raises ``OverflowError``, and so does an operation whose result would leave
+the range; either way the value stays as it was. (``compare_and_set`` with
+an out-of-range ``expected`` just returns ``False``.) Two backends cannot
+keep to that exactly:
+
+- ``sharded``: ``inc``, ``dec`` and ``add`` (and a handle's) write only the
+  calling thread's cell, so they cannot see the total and succeed even
+  when it leaves the range. From then on, until ``store`` sets a value (or
+  later adds bring the total back), ``load``, ``add_and_get``,
+  ``fetch_add`` and ``swap`` raise an ``OverflowError`` that says so (as do
+  ``repr``, ``copy`` and ``pickle``, which load), and ``compare_and_set``
+  returns ``False``. At a billion increments a second a counter needs 292
+  years to get there.
+- ``atomics`` and shared-memory counters: the hardware add wraps, and an
+  add that overflowed is undone right after, so a concurrent reader may see
+  the wrapped value for that moment, and a concurrent add may raise too.
 
 Ordering is sequentially consistent on every backend except that ``sharded``
 counters (see ``lockless.runtime.sharded``) let a concurrent ``add`` land on
@@ -20,6 +35,10 @@ either side of a ``store``, ``swap``, ``add_and_get`` or
 ``inc``, ``dec`` and ``add`` return ``None`` on most backends; on
 ``cereggii`` they are the atomic's own C methods and return the new value.
 Do not rely on it: ``add_and_get`` is the operation that returns a value.
+Likewise, being those C methods, ``cereggii``'s ``add``, ``add_and_get``
+and ``fetch_add`` treat a missing or ``None`` amount as 1 where other
+backends raise ``TypeError``, and the messages of their errors are
+cereggii's own.
 """
 
 from __future__ import annotations

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 from lockless.runtime.counter import AtomicCounter
 from lockless.runtime.floats import AtomicFloat, as_float
-from lockless.runtime.int64 import INT64_MAX, INT64_MIN, checked, checked_result
+from lockless.runtime.int64 import (
+    INT64_MAX,
+    INT64_MIN,
+    as_int,
+    checked,
+    checked_result,
+)
 
 
 class LockedCounter(AtomicCounter):
@@ -26,8 +32,8 @@ class LockedCounter(AtomicCounter):
 
     def _add(self, n: int) -> int:
         # Caller holds the lock; returns the new value.
-        if not INT64_MIN <= n <= INT64_MAX:
-            checked(n, "add amount")
+        if type(n) is not int or not INT64_MIN <= n <= INT64_MAX:
+            n = checked(n, "add amount")
         value = self._value + n
         if not INT64_MIN <= value <= INT64_MAX:
             checked_result(value)
@@ -61,18 +67,20 @@ class LockedCounter(AtomicCounter):
             return self._value
 
     def store(self, value: int) -> None:
-        checked(value)
+        value = checked(value, "new value")
         with self._lock:
             self._value = value
 
     def swap(self, value: int) -> int:
-        checked(value)
+        value = checked(value, "new value")
         with self._lock:
             before, self._value = self._value, value
             return before
 
     def compare_and_set(self, expected: int, new: int) -> bool:
-        checked(new)
+        new = checked(new, "new value")
+        if type(expected) is not int:
+            expected = as_int(expected, "expected value")
         with self._lock:
             if self._value != expected:
                 return False

@@ -16,10 +16,15 @@ How a ``ShardedCounter`` stays exact without atomic instructions:
   queued for retirement; the next read or new cell folds its count into
   ``retired`` and forgets the cell. So no count is lost and memory is
   bounded by the threads alive now, not by every thread that ever added.
-- Cells hold Python ints and never overflow. The 64-bit range is checked
-  where the total is known: an operation that reads it (``load``,
-  ``add_and_get``, ``fetch_add``, ``swap``) raises ``OverflowError`` if the
-  total, or its result, is out of range, and then changes nothing.
+- Cells hold Python ints and never overflow, and ``inc``, ``dec`` and
+  ``add`` cannot see the total, so they never raise for it (an ``add``
+  amount is still checked on its own). The 64-bit range is checked where
+  the total is known. While the total is out of range, the operations that
+  must return it or build on it (``load``, ``add_and_get``, ``fetch_add``,
+  ``swap``) raise ``OverflowError`` saying so and change nothing,
+  ``compare_and_set`` returns ``False``, and ``store`` (or adds that bring
+  the total back) puts it in range again. A result out of range, from a
+  total in range, raises and changes nothing, as on every backend.
 
 For a hot loop, ``counter.handle()`` returns the calling thread's cell
 wrapped in a ``ShardHandle``; adding through it skips the thread-local
@@ -41,8 +46,32 @@ from dataclasses import dataclass
 
 from lockless.runtime.counter import AtomicCounter
 from lockless.runtime.floats import AtomicFloat
-from lockless.runtime.int64 import INT64_MAX, INT64_MIN, checked, checked_result
+from lockless.runtime.int64 import (
+    INT64_MAX,
+    INT64_MIN,
+    as_int,
+    checked,
+    checked_result,
+)
 from lockless.runtime.locked import LockedCounter, LockedFloat
+
+
+def checked_total(total: int) -> int:
+    """Return a counter's total if it fits in 64 bits, else raise.
+
+    Only adds that could not check the total (``inc``, ``dec``, ``add``)
+    can have taken it out of range, so the message says that, and how to
+    get it back.
+    """
+    if not INT64_MIN <= total <= INT64_MAX:
+        raise OverflowError(
+            f"counter total {total} is outside the signed 64-bit range: "
+            "inc(), dec() or add() calls took it there, and on the sharded "
+            "backend they cannot check the total when they add. Reads raise "
+            "until store() sets a value (or later adds bring the total back "
+            "into range)"
+        )
+    return total
 
 
 class _Shards:
@@ -101,8 +130,8 @@ class ShardHandle:
         self._cell[0] -= 1
 
     def add(self, n: int) -> None:
-        if not INT64_MIN <= n <= INT64_MAX:
-            checked(n, "add amount")
+        if type(n) is not int or not INT64_MIN <= n <= INT64_MAX:
+            n = checked(n, "add amount")
         self._cell[0] += n
 
 
@@ -150,26 +179,26 @@ class ShardedCounter(AtomicCounter):
             self._own_cell()[0] -= 1
 
     def add(self, n: int) -> None:
-        if not INT64_MIN <= n <= INT64_MAX:
-            checked(n, "add amount")
+        if type(n) is not int or not INT64_MIN <= n <= INT64_MAX:
+            n = checked(n, "add amount")
         try:
             self._local.cell[0] += n
         except AttributeError:
             self._own_cell()[0] += n
 
     def add_and_get(self, n: int) -> int:
-        checked(n, "add amount")
+        n = checked(n, "add amount")
         shards = self._shards
         with shards.lock:
-            after = checked_result(checked_result(shards.total()) + n)
+            after = checked_result(checked_total(shards.total()) + n)
             shards.base += n
             return after
 
     def fetch_add(self, n: int) -> int:
-        checked(n, "add amount")
+        n = checked(n, "add amount")
         shards = self._shards
         with shards.lock:
-            before = checked_result(shards.total())
+            before = checked_total(shards.total())
             checked_result(before + n)
             shards.base += n
             return before
@@ -177,24 +206,28 @@ class ShardedCounter(AtomicCounter):
     def load(self) -> int:
         shards = self._shards
         with shards.lock:
-            return checked_result(shards.total())
+            return checked_total(shards.total())
 
     def store(self, value: int) -> None:
-        checked(value)
+        value = checked(value, "new value")
         shards = self._shards
         with shards.lock:
             shards.base += value - shards.total()
 
     def swap(self, value: int) -> int:
-        checked(value)
+        value = checked(value, "new value")
         shards = self._shards
         with shards.lock:
-            before = checked_result(shards.total())
+            before = checked_total(shards.total())
             shards.base += value - before
             return before
 
     def compare_and_set(self, expected: int, new: int) -> bool:
-        checked(new)
+        new = checked(new, "new value")
+        if type(expected) is not int:
+            expected = as_int(expected, "expected value")
+        if not INT64_MIN <= expected <= INT64_MAX:
+            return False  # even an out-of-range total never matches it
         shards = self._shards
         with shards.lock:
             before = shards.total()
