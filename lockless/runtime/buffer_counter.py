@@ -63,6 +63,8 @@ class BufferCounter(AtomicCounter):
         self._fetch_add(n)
 
     def add_and_get(self, n: int) -> int:
+        if type(n) is not int:
+            n = checked(n, "add amount")  # the sum below needs a plain int
         return self._fetch_add(n) + n
 
     def fetch_add(self, n: int) -> int:

@@ -1,12 +1,15 @@
-"""The sharded backend: per-thread cells, retirement of exited threads, mixed use."""
+"""The sharded backend: per-thread cells, retirement of exited threads, mixed use,
+and a total that adds took out of range."""
 
 from __future__ import annotations
 
+import copy
 import threading
 
+import pytest
 from runtime_stress import STRESS_THREADS, ops_for, run_threads
 
-from lockless import AtomicCounter
+from lockless import INT64_MAX, INT64_MIN, AtomicCounter
 from lockless.runtime.sharded import ShardedCounter
 
 SHORT_LIVED_THREADS = 1000
@@ -151,3 +154,73 @@ class TestMixedUse:
         counter.inc()
 
         assert counter.load() == 11
+
+
+# What a read raises while adds have left the total out of range.
+TOTAL_OUT_OF_RANGE = r"total .* store\(\)"
+
+
+class TestTotalOutOfRange:
+    """Adds cannot check the total; reads say so until it is back in range."""
+
+    def test_inc_past_max_succeeds_and_reads_explain(self) -> None:
+        counter = sharded(INT64_MAX)
+
+        counter.inc()
+
+        with pytest.raises(OverflowError, match=TOTAL_OUT_OF_RANGE) as raised:
+            counter.load()
+        message = str(raised.value)
+        assert str(INT64_MAX + 1) in message
+        assert "left unchanged" not in message
+
+    def test_every_read_raises_until_store(self) -> None:
+        counter = sharded(INT64_MIN)
+        counter.handle().dec()
+
+        for read in (
+            counter.load,
+            lambda: counter.add_and_get(0),
+            lambda: counter.fetch_add(5),
+            lambda: counter.swap(1),
+            lambda: repr(counter),
+            lambda: copy.copy(counter),
+        ):
+            with pytest.raises(OverflowError, match=TOTAL_OUT_OF_RANGE):
+                read()
+        assert counter.compare_and_set(INT64_MIN, 0) is False
+        assert counter.compare_and_set(INT64_MIN - 1, 0) is False
+
+        counter.store(7)
+        assert counter.load() == 7
+
+    def test_failed_reads_change_nothing(self) -> None:
+        counter = sharded(INT64_MAX)
+        counter.add(3)
+
+        with pytest.raises(OverflowError, match=TOTAL_OUT_OF_RANGE):
+            counter.fetch_add(-10)
+        with pytest.raises(OverflowError, match=TOTAL_OUT_OF_RANGE):
+            counter.swap(0)
+        counter.add(-3)
+
+        assert counter.load() == INT64_MAX
+
+    def test_adds_from_other_threads_count_towards_the_total(self) -> None:
+        counter = sharded(INT64_MAX - 1)
+        other = threading.Thread(target=counter.add, args=(2,))
+        other.start()
+        other.join()
+
+        with pytest.raises(OverflowError, match=TOTAL_OUT_OF_RANGE):
+            counter.load()
+        counter.dec()
+        assert counter.load() == INT64_MAX
+
+    def test_result_out_of_range_from_a_total_in_range(self) -> None:
+        counter = sharded(INT64_MAX - 1)
+
+        with pytest.raises(OverflowError, match="left unchanged"):
+            counter.add_and_get(2)
+
+        assert counter.load() == INT64_MAX - 1
