@@ -1,10 +1,12 @@
 """The signed 64-bit range every counter lives in, and what counts as an int.
 
 A counter never wraps silently. Values handed in (an initial value,
-``store``, ``swap``, ``compare_and_set``'s arguments, an ``add`` amount)
-must be integers in range, and an operation whose result would leave the
-range raises ``OverflowError`` and leaves the counter as it was (see
-``lockless.runtime.counter`` for the backends that cannot keep to that).
+``store``, ``swap``, ``compare_and_set``'s new value, an ``add`` amount)
+must be integers in range; ``compare_and_set``'s expected value must be an
+integer, and one out of range never matches. An operation whose result
+would leave the range raises ``OverflowError`` and leaves the counter as it
+was (see ``lockless.runtime.counter`` for the backends that cannot keep to
+that).
 
 "An integer" is what ``cereggii.AtomicInt64`` takes, so every backend takes
 the same: anything ``operator.index`` accepts, which is ``int``, its
@@ -31,9 +33,7 @@ def as_int(value: SupportsIndex, what: str = "value") -> int:
     try:
         index = operator.index(value)
     except TypeError:
-        raise TypeError(
-            f"{what} must be an integer, got {value!r} of type {type(value).__name__}"
-        ) from None
+        raise TypeError(f"{what} must be an int, got {value!r}") from None
     return int(index)  # operator.index may return an int subclass on 3.9
 
 
