@@ -16,12 +16,20 @@ Safe (``Outcome.REWRITTEN``) when every one of these holds:
   a time (no operator takes two of them), or a copy of the stats object
   (``copy.copy``, ``dataclasses.replace``, a copy-only method) preceded by
   live fields assigned from other state;
+- a ``return`` reads no counter that the same block updated, except exactly
+  ``return self.f`` right after ``self.f += n`` (or ``self._stats.f``): any
+  other result computed from an updated counter (``self.f * 10``,
+  ``self.f == 0``, another field's update in between) would be a second read;
 - amounts, stored values and conditions read no state of the owner, and an
   argument used in only one branch cannot fail (a name, a literal, a
   comparison), because the caller evaluates it whatever the branch;
 - every field starts as a number (a literal, or a parameter with a number
   default or annotation), or as ``None`` and is only ever set to
   ``time.time()``-like or ``datetime.now()`` values (a timestamp);
+- every amount added to an int field (one that starts as an int literal or is
+  annotated ``int``) is known to be an int (``int_amounts`` has the rules: int
+  literals, ``len()``, ``int`` parameters, locals only ever set to those, and
+  ``+ - *`` of them); a float field takes any amount;
 - every field is written only under this lock, or in ``__init__``; it is
   never deleted; a private field is not touched from outside the class, and
   a public one is not assigned from outside (it stays readable as a number
@@ -30,14 +38,20 @@ Safe (``Outcome.REWRITTEN``) when every one of these holds:
   ``RLock()``, ``asyncio.Lock()``), used only in ``with`` statements, alone,
   never nested in or around another lock, never used from outside the class;
 - an ``asyncio.Lock`` block contains no ``await``;
-- a stats object never leaves the class except as a copy and is never
+- a stats object never leaves the class except as a copy (in ``__init__``
+  too, where only its construction may name it) and is never
   replaced after ``__init__`` except, under the lock, by a fresh object built
   exactly as ``__init__`` builds it with no arguments (a reset: each counter
   gets its initial value back, one field at a time; refused when a field is
   a time);
 - no subclass in the module overrides a method that takes the lock, the
   owner does not copy itself (``__copy__``, ``copy.copy(self)``), and no
-  other object's copy of a private counter is assigned or read.
+  other object's copy of a private counter is assigned or read;
+- the owner never reaches its attributes by name anywhere in the class:
+  ``vars(self)``, ``self.__dict__``, ``getattr(self, <computed name>)`` or
+  ``getattr(self, "<counter>")``, ``setattr``/``delattr(self, ...)``,
+  ``dataclasses.asdict(self)``/``astuple(self)`` (``__getstate__`` and
+  ``__setstate__`` are refused as copy hooks above).
 
 Next to a stats object, and with it only, the lock may also hold
 (``kept_statements`` has the exact rules): stores of *flags*, owner

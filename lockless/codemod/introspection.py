@@ -2,8 +2,9 @@
 
 After the rewrite a counter lives in an atomic under another attribute, so
 ``vars(self)``, ``self.__dict__``, ``getattr(self, name)``,
-``setattr(self, ...)`` and ``dataclasses.asdict(self)`` would see the atomics
-instead of the numbers they saw before.
+``setattr(self, ...)``, ``dataclasses.asdict(self)`` and even
+``getattr(self, "<counter>")`` would see the atomics instead of the numbers
+they saw before.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ _BY_NAME_CALLS = frozenset(
 def check_introspection(group: Group, facts: ModuleFacts) -> None:
     """Refuse an owner that reaches its attributes by name anywhere in the class."""
     owner = group.owner.name.value
-    for node in _by_name_uses(group.owner):
+    names = {key[0] or key[1] for key in group.fields}
+    for node in _by_name_uses(group.owner, names):
         line = facts.line_of(node)
         group.refusals.append(
             Refusal(
@@ -42,7 +44,8 @@ def check_introspection(group: Group, facts: ModuleFacts) -> None:
         )
 
 
-def _by_name_uses(class_def: cst.ClassDef) -> list[cst.CSTNode]:
+def _by_name_uses(class_def: cst.ClassDef, fields: set[str]) -> list[cst.CSTNode]:
+    """Uses of ``self`` by name; ``getattr`` with a literal only for a field."""
     found: list[cst.CSTNode] = []
 
     class _ByName(cst.CSTVisitor):
@@ -50,7 +53,8 @@ def _by_name_uses(class_def: cst.ClassDef) -> list[cst.CSTNode]:
             if not node.args or not _is_self(node.args[0].value):
                 return
             func = code_of(node.func)
-            by_name = func == "getattr" and not _is_literal_name(node)
+            name = _literal_name(node)
+            by_name = func == "getattr" and (name is None or name in fields)
             if by_name or func in _BY_NAME_CALLS:
                 found.append(node)
 
@@ -66,6 +70,12 @@ def _is_self(value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.Name) and value.value == "self"
 
 
-def _is_literal_name(call: cst.Call) -> bool:
-    """``getattr(self, "name")``: one attribute, named in the source."""
-    return len(call.args) >= 2 and isinstance(call.args[1].value, cst.SimpleString)
+def _literal_name(call: cst.Call) -> str | None:
+    """``name`` in ``getattr(self, "name")``; None when the name is computed."""
+    if len(call.args) < 2:
+        return None
+    value = call.args[1].value
+    if not isinstance(value, cst.SimpleString):
+        return None
+    name = value.evaluated_value
+    return name if isinstance(name, str) else None

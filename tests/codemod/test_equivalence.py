@@ -34,7 +34,7 @@ class Owner:
         self._seq = start
         self._level = 0.0
 
-    def done(self, ok, size):
+    def done(self, ok, size: int):
         with self._lock:
             if ok:
                 self._stats.ok += 1
@@ -47,7 +47,7 @@ class Owner:
             self._seq += 1
             return self._seq
 
-    def give_back(self, n):
+    def give_back(self, n: int):
         with self._seq_lock:
             self._seq -= n
 
