@@ -159,7 +159,7 @@ class TestSameAsCereggii:
         atom = cereggii.AtomicInt64(0)
         counter = AtomicCounter(0, backend=backend)
 
-        outcomes = []
+        outcomes: list[object] = []
         for store, load in ((atom.set, atom.get), (counter.store, counter.load)):
             try:
                 store(argument)
