@@ -16,6 +16,7 @@ the same rule runs under libcst's own runner: with ``lockless.codemod`` in the
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 from collections.abc import Collection
@@ -358,12 +359,25 @@ def _parse(code: str, path: str) -> cst.Module:
     try:
         module = cst.parse_module(code)
     except cst.ParserSyntaxError as error:
+        # Python's own parser names the line and the problem more precisely
+        # than libcst's; libcst's message is kept for syntax Python accepts.
+        line, message = _python_syntax_error(code) or (error.raw_line, error.message)
         raise InvalidInput(
-            f"{path}:{error.raw_line}: cannot parse: {error.message}",
-            line=error.raw_line,
+            f"{path}:{line}: cannot parse: {message}", line=line
         ) from error
     _last_parsed.source = (module, code)
     return module
+
+
+def _python_syntax_error(code: str) -> tuple[int, str] | None:
+    """Where and why ``ast.parse`` rejects ``code``, or None if it accepts it."""
+    try:
+        ast.parse(code)
+    except SyntaxError as error:
+        return error.lineno or 1, error.msg
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 @dataclass
