@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Union
 
@@ -140,9 +140,13 @@ class AtomicStatsCommand(VisitorBasedCodemodCommand):
             AddImportsVisitor.add_needed_import(self.context, runtime, name)
         # Imports used only by replaced code (a lock factory, copy.copy in a
         # reader, an Optional annotation) are removed once nothing uses them.
+        # Asking libcst about a node costs a visitor each time, so only nodes
+        # that name an imported module or object are asked about.
         replaced = [*self.plan.dropped, *self.plan.small, *self.plan.compound]
+        imported = _imported_names(tree.body)
         for node in replaced:
-            RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
+            if imported is None or not imported.isdisjoint(_names_in(node)):
+                RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
         if self.plan.removed_locks:
             for module, obj, asname in lock_imports(tree):
                 RemoveImportsVisitor.remove_unused_import(
@@ -367,6 +371,50 @@ def _parse(code: str, path: str) -> cst.Module:
         ) from error
     _last_parsed.source = (module, code)
     return module
+
+
+_STATEMENT_PARTS = (
+    cst.BaseStatement,
+    cst.BaseSuite,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Else,
+    cst.Finally,
+    cst.MatchCase,
+)
+
+
+def _imported_names(statements: Sequence[cst.CSTNode]) -> set[str] | None:
+    """The names imports bind anywhere in ``statements``; None after a star import."""
+    names: set[str] = set()
+    for statement in statements:
+        if isinstance(statement, (cst.Import, cst.ImportFrom)):
+            if isinstance(statement.names, cst.ImportStar):
+                return None
+            for alias in statement.names:
+                bound = alias.evaluated_alias or alias.evaluated_name
+                names.add(bound.split(".")[0])
+            continue
+        parts = [
+            child
+            for child in statement.children
+            if isinstance(child, (*_STATEMENT_PARTS, cst.Import, cst.ImportFrom))
+        ]
+        inner = _imported_names(parts)
+        if inner is None:
+            return None
+        names |= inner
+    return names
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    """Every bare name used anywhere inside ``node``."""
+    if isinstance(node, cst.Name):
+        return {node.value}
+    names: set[str] = set()
+    for child in node.children:
+        names |= _names_in(child)
+    return names
 
 
 def _python_syntax_error(code: str) -> tuple[int, str] | None:
