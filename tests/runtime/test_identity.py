@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from runtime_stress import run_threads
 
 from lockless import IdentityField
@@ -78,3 +80,26 @@ class TestIdentityField:
         run_threads(lambda _: seen.add(stats.worker_id))
 
         assert seen == {"w-9"}
+
+
+class TestWriteOnceProperty:
+    """Whatever is assigned after the first value, reads keep giving the first."""
+
+    @given(
+        first=st.one_of(st.text(), st.integers(), st.none()),
+        later=st.lists(st.one_of(st.text(), st.integers(), st.none()), max_size=5),
+    )
+    def test_first_assignment_wins(self, first: object, later: list[object]) -> None:
+        class Holder:
+            name: IdentityField[object] = IdentityField()
+
+            def __init__(self, value: object) -> None:
+                self.name = value
+
+        holder = Holder(first)
+
+        for value in later:
+            with pytest.raises(AttributeError):
+                holder.name = value  # write-once: must raise
+            assert holder.name == first
+        assert holder.name == first
