@@ -20,6 +20,7 @@ from lockless.codemod.fields import (
     is_number,
 )
 from lockless.codemod.int_amounts import int_amount_refusals
+from lockless.codemod.locks import lock_annotations
 from lockless.codemod.operations import (
     Conditional,
     Operation,
@@ -64,6 +65,8 @@ def plan_bare_fields(group: Group, facts: ModuleFacts, plan: EditPlan) -> list[R
             edits.expressions.setdefault(read.node, f"self.{_storage(read.key)}.load()")
     if not group.kept_blocks:
         edits.small[group.lock.statement] = None
+        for annotation in lock_annotations(group.owner, group.lock.name):
+            edits.small[annotation] = None
         edits.removed_locks.add(group.lock.kind)
     plan.merge(edits)
     group.summary = _summary(group, atomics)

@@ -222,3 +222,24 @@ def _attribute_name(target: cst.BaseExpression, *, on_class: bool) -> str | None
     ):
         return target.attr.value
     return None
+
+
+def lock_annotations(class_def: cst.ClassDef, name: str) -> list[cst.AnnAssign]:
+    """The bare annotations (``_lock: RLock``) of attribute ``name`` in the class body.
+
+    Only annotations without a value, written directly in the body of
+    ``class_def``: they declare the lock and go when the lock goes.
+    """
+    found: list[cst.AnnAssign] = []
+    for line in class_def.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for small in line.body:
+            if (
+                isinstance(small, cst.AnnAssign)
+                and small.value is None
+                and isinstance(small.target, cst.Name)
+                and small.target.value == name
+            ):
+                found.append(small)
+    return found

@@ -19,6 +19,7 @@ from lockless.codemod.analysis import Group, ModuleFacts, stats_construction
 from lockless.codemod.arguments import cannot_fail, signed, split_arguments
 from lockless.codemod.fields import FieldTypeError, choose_atomic
 from lockless.codemod.int_amounts import int_amount_refusals
+from lockless.codemod.locks import lock_annotations
 from lockless.codemod.naming import (
     atomic_class_name,
     record_method_name,
@@ -75,6 +76,8 @@ def plan_stats_object(
     edits = builder.edits
     edits.expressions[construction.func] = builder.name
     edits.small[group.lock.statement] = None
+    for annotation in lock_annotations(group.owner, group.lock.name):
+        edits.small[annotation] = None
     edits.removed_locks.add(group.lock.kind)
     edits.before_class[group.owner] = [builder.generated()]
     plan.merge(edits)
