@@ -9,14 +9,37 @@ runtime import apart from standard-library imports, as isort would.
 from __future__ import annotations
 
 import sys
+import sysconfig
+from pathlib import Path
 
 import libcst as cst
 
 from lockless.codemod.references import code_of
 
-# Python 3.9 has no sys.stdlib_module_names; there the runtime import simply
-# follows the last import without a blank line.
-_STDLIB_NAMES: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+def _stdlib_module_names() -> frozenset[str]:
+    """Top-level standard-library module names of the running Python.
+
+    Python 3.10 and later list them in ``sys.stdlib_module_names``; on 3.9
+    they are read off the standard library's folder (no module is imported).
+    """
+    listed = getattr(sys, "stdlib_module_names", None)
+    if listed is not None:
+        return frozenset(listed)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    names = set(sys.builtin_module_names)
+    for folder in (stdlib, stdlib / "lib-dynload"):
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            if entry.name.endswith((".py", ".so", ".pyd")):
+                names.add(entry.name.split(".")[0])
+            elif entry.is_dir() and (entry / "__init__.py").exists():
+                names.add(entry.name)
+    return frozenset(names)
+
+
+_STDLIB_NAMES = _stdlib_module_names()
 
 
 def keep_removed_leading_lines(before: cst.Module, after: cst.Module) -> cst.Module:
