@@ -12,8 +12,6 @@ After an intended change, regenerate the expected files and review the diff:
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import importlib.util
 import os
 import subprocess
 import sys
@@ -24,6 +22,7 @@ from types import ModuleType
 
 import libcst as cst
 import pytest
+from golden_cases import load, unified_diff
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,16 +50,6 @@ def read(case: str, name: str) -> str:
     return (CASES / case / name).read_text()
 
 
-def load(path: Path, name: str) -> ModuleType:
-    """Import the file at ``path`` as a fresh module called ``name``."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def regenerate() -> None:
     """Rewrite every case's output.py and report.txt from its input.py."""
     for case in sorted(p for p in CASES.iterdir() if (p / "input.py").exists()):
@@ -82,13 +71,7 @@ class TestGolden:
         actual, _ = run_rule(read(case, "input.py"))
 
         if actual != expected:
-            diff = difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                f"{case}/output.py",
-                "rewritten",
-            )
-            pytest.fail("".join(diff))
+            pytest.fail(unified_diff(expected, actual, f"{case}/output.py"))
 
     @pytest.mark.parametrize("case", CASE_NAMES)
     def test_report(self, case: str) -> None:
