@@ -150,7 +150,8 @@ def _snapshot_fields(
     return fields
 
 
-def _field_annotations(class_def: cst.ClassDef) -> dict[str, str]:
+def _annotated_fields(class_def: cst.ClassDef) -> dict[str, cst.AnnAssign]:
+    """The class body's ``name: annotation [= default]`` statements, by name."""
     found = {}
     for statement in class_def.body.body:
         if isinstance(statement, cst.SimpleStatementLine):
@@ -158,23 +159,22 @@ def _field_annotations(class_def: cst.ClassDef) -> dict[str, str]:
                 if isinstance(small, cst.AnnAssign) and isinstance(
                     small.target, cst.Name
                 ):
-                    annotation = cst.Module([]).code_for_node(
-                        small.annotation.annotation
-                    )
-                    found[small.target.value] = annotation
+                    found[small.target.value] = small
     return found
+
+
+def _field_annotations(class_def: cst.ClassDef) -> dict[str, str]:
+    return {
+        name: cst.Module([]).code_for_node(field.annotation.annotation)
+        for name, field in _annotated_fields(class_def).items()
+    }
 
 
 def _field_defaults(class_def: cst.ClassDef) -> dict[str, bool]:
-    found = {}
-    for statement in class_def.body.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.AnnAssign) and isinstance(
-                    small.target, cst.Name
-                ):
-                    found[small.target.value] = small.value is not None
-    return found
+    return {
+        name: field.value is not None
+        for name, field in _annotated_fields(class_def).items()
+    }
 
 
 def _has_future_annotations(module: cst.Module) -> bool:
