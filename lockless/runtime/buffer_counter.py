@@ -21,9 +21,9 @@ from lockless.runtime.counter import AtomicCounter
 from lockless.runtime.int64 import (
     INT64_MAX,
     INT64_MIN,
-    as_int,
     checked,
     checked_result,
+    comparable,
 )
 
 
@@ -83,8 +83,7 @@ class BufferCounter(AtomicCounter):
 
     def compare_and_set(self, expected: int, new: int) -> bool:
         new = checked(new, "new value")
-        if type(expected) is not int:
-            expected = as_int(expected, "expected value")
-        if not INT64_MIN <= expected <= INT64_MAX:
-            return False
-        return bool(self._atom.cmpxchg_strong(expected, new).success)
+        wanted = comparable(expected)
+        if wanted is None:
+            return False  # an out-of-range value can never be the current one
+        return bool(self._atom.cmpxchg_strong(wanted, new).success)

@@ -23,7 +23,7 @@ import cereggii  # type: ignore[import-untyped]  # ships no type information
 
 from lockless.runtime.counter import AtomicCounter
 from lockless.runtime.floats import AtomicFloat, as_float
-from lockless.runtime.int64 import INT64_MAX, INT64_MIN, as_int, checked
+from lockless.runtime.int64 import checked, comparable
 
 # Counter operation -> the AtomicInt64 method that performs it exactly.
 _BOUND_OPERATIONS = {
@@ -53,11 +53,10 @@ class CereggiiCounter(AtomicCounter):
 
     def compare_and_set(self, expected: int, new: int) -> bool:
         new = checked(new, "new value")
-        if type(expected) is not int:
-            expected = as_int(expected, "expected value")
-        if not INT64_MIN <= expected <= INT64_MAX:
+        wanted = comparable(expected)
+        if wanted is None:
             return False  # an out-of-range value can never be the current one
-        return bool(self._atom.compare_and_set(expected, new))
+        return bool(self._atom.compare_and_set(wanted, new))
 
 
 class CereggiiFloat(AtomicFloat):

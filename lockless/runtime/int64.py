@@ -49,6 +49,19 @@ def checked(value: SupportsIndex, what: str = "value") -> int:
     return value
 
 
+def comparable(expected: SupportsIndex) -> int | None:
+    """``compare_and_set``'s expected value as a plain ``int``.
+
+    None when it is outside 64 bits: no counter holds such a value, so it
+    never matches. ``TypeError`` when it is not an integer.
+    """
+    if type(expected) is not int:
+        expected = as_int(expected, "expected value")
+    if not INT64_MIN <= expected <= INT64_MAX:
+        return None
+    return expected
+
+
 def checked_result(value: int) -> int:
     """Return the result of an add if it fits in 64 bits, else raise."""
     if not INT64_MIN <= value <= INT64_MAX:

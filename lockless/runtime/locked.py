@@ -14,9 +14,9 @@ from lockless.runtime.floats import AtomicFloat, as_float
 from lockless.runtime.int64 import (
     INT64_MAX,
     INT64_MIN,
-    as_int,
     checked,
     checked_result,
+    comparable,
 )
 
 
@@ -79,10 +79,11 @@ class LockedCounter(AtomicCounter):
 
     def compare_and_set(self, expected: int, new: int) -> bool:
         new = checked(new, "new value")
-        if type(expected) is not int:
-            expected = as_int(expected, "expected value")
+        wanted = comparable(expected)
+        if wanted is None:
+            return False  # an out-of-range value can never be the current one
         with self._lock:
-            if self._value != expected:
+            if self._value != wanted:
                 return False
             self._value = new
             return True

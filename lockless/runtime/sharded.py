@@ -49,9 +49,9 @@ from lockless.runtime.floats import AtomicFloat
 from lockless.runtime.int64 import (
     INT64_MAX,
     INT64_MIN,
-    as_int,
     checked,
     checked_result,
+    comparable,
 )
 from lockless.runtime.locked import LockedCounter, LockedFloat
 
@@ -224,14 +224,13 @@ class ShardedCounter(AtomicCounter):
 
     def compare_and_set(self, expected: int, new: int) -> bool:
         new = checked(new, "new value")
-        if type(expected) is not int:
-            expected = as_int(expected, "expected value")
-        if not INT64_MIN <= expected <= INT64_MAX:
+        wanted = comparable(expected)
+        if wanted is None:
             return False  # even an out-of-range total never matches it
         shards = self._shards
         with shards.lock:
             before = shards.total()
-            if before != expected:
+            if before != wanted:
                 return False
             shards.base += new - before
             return True
